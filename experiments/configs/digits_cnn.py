@@ -1,0 +1,26 @@
+"""sklearn's 8x8 digits (embedded, offline), the small 2-D CNN (flax examples/mnist shape), AdamW 3e-3,
+warmup + cosine.
+
+    jaxdl train --config experiments/configs/digits_cnn.py --workdir runs/digits_cnn --config.replicas=5
+
+Expected: see experiments/RESULTS.md for the measured mean ± std test accuracy over 5 seeds.
+"""
+
+from jaxdl.config import base_config
+
+
+def get_config():
+    c = base_config()
+    c.dataset.name = "digits"
+    c.model = dict(name="cnn2d")
+    c.optimizer.name = "adamw"
+    c.optimizer.learning_rate = 3e-3
+    c.optimizer.weight_decay = 1e-4
+    c.optimizer.schedule = "warmup_cosine"
+    c.optimizer.warmup_steps = 100
+    c.batch_size = 64
+    c.steps = 2000
+    c.log_every = 100
+    c.eval_every = 500
+    c.eval_batch_size = 360
+    return c

@@ -1,0 +1,104 @@
+"""`jaxdl train | datasets`: the command line. Bad input is one line on stderr and exit code 2."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from jaxdl.errors import UserError
+
+USAGE = "jaxdl train --config PATH.py --workdir DIR [--config.key=value ...]"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse prints usage + message; we promise one line
+        raise UserError(message)
+
+
+def split_overrides(argv: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
+    """Separate `--config.a.b=v` / `--config.a.b v` overrides from the other arguments."""
+    rest, overrides, i = [], [], 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg.startswith("--config."):
+            key, eq, value = arg[len("--config."):].partition("=")
+            if not eq:
+                if i + 1 >= len(argv):
+                    raise UserError(f"override {arg} has no value")
+                value, i = argv[i + 1], i + 1
+            overrides.append((key, value))
+        else:
+            rest.append(arg)
+        i += 1
+    return rest, overrides
+
+
+def format_table(summary: dict, workdir: str) -> str:
+    final = summary["final"]["test"]
+    keys = [k for k in ("accuracy", "loss") if k in final] or sorted(final)
+    lines = [f"run {workdir}: {len(summary['replicas'])} replica(s), {summary['steps']} steps, "
+             f"{summary['wall_s']:.1f} s wall ({summary['compile_s']:.1f} s compile, "
+             f"{summary['steps_per_s']:.0f} steps/s)"]
+    header = f"{'replica':>7}  {'seed':>4}  {'hparams':<28}" + "".join(f"  {'test ' + k:>14}" for k in keys)
+    lines += [header, "-" * len(header)]
+    for r in summary["replicas"]:
+        hp = ", ".join(f"{k.split('.')[-1]}={v:g}" for k, v in r["hparams"].items()) or "-"
+        vals = "".join(f"  {final[k][r['index']]:>14.4f}" for k in keys)
+        lines.append(f"{r['index']:>7}  {r['seed']:>4}  {hp:<28}{vals}")
+    lines.append("-" * len(header))
+    ms = summary["final_mean_std"]["test"]
+    lines.append(f"{'mean ± std':>7}  {'':>4}  {'':<28}"
+                 + "".join(f"  {ms[k]['mean']:>7.4f}±{ms[k]['std']:<6.4f}" for k in keys))
+    return "\n".join(lines)
+
+
+def cmd_train(args, overrides) -> int:
+    from jaxdl.config import apply_overrides, load_config
+    from jaxdl.train.run import train_and_evaluate
+
+    config = load_config(args.config)
+    apply_overrides(config, overrides)
+    summary = train_and_evaluate(config, args.workdir, quiet=args.quiet, overwrite=args.overwrite)
+    print(format_table(summary, args.workdir))
+    return 0
+
+
+def cmd_datasets(args, overrides) -> int:
+    from jaxdl.data import list_datasets
+
+    print("\n".join(list_datasets()))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="jaxdl", description="Train, evaluate and benchmark jaxdl models.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    p = sub.add_parser("train", help="train a config into a run directory", usage=USAGE)
+    p.add_argument("--config", required=True, help="experiment config file (defines get_config())")
+    p.add_argument("--workdir", required=True, help="run directory")
+    p.add_argument("--overwrite", action="store_true", help="replace a run of another config in workdir")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(fn=cmd_train)
+    p = sub.add_parser("datasets", help="list the datasets jaxdl knows")
+    p.set_defaults(fn=cmd_datasets)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        rest, overrides = split_overrides(argv)
+        args = build_parser().parse_args(rest)
+        if overrides and args.command != "train":
+            raise UserError(f"--config.* overrides are not accepted by 'jaxdl {args.command}'")
+        return args.fn(args, overrides)
+    except UserError as e:
+        print(f"jaxdl: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("jaxdl: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

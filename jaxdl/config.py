@@ -1,0 +1,127 @@
+"""The one config mechanism: ml_collections ConfigDicts from Python files, plus `--config.key=value` overrides.
+
+An experiment config file defines `get_config()` returning `base_config()` with its fields filled in. The
+config is locked after loading, so an override of a key that does not exist is an error, not a silent new
+field. Overrides use the Flax / big_vision spelling: `--config.optimizer.learning_rate=3e-3`.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import json
+import os
+from typing import Any
+
+import ml_collections
+
+from jaxdl.errors import UserError
+
+
+def sweep_dict(values: dict[str, list] | None = None) -> ml_collections.ConfigDict:
+    """A sweep: dotted config key -> list of values, e.g. {"optimizer.learning_rate": [1e-3, 1e-2]}."""
+    return ml_collections.ConfigDict(values or {}, allow_dotted_keys=True)
+
+
+def base_config() -> ml_collections.ConfigDict:
+    """Every key the trainer reads, with defaults. Experiment configs start from this."""
+    c = ml_collections.ConfigDict()
+    c.seed = 0
+    c.replicas = 1  # seeds trained together in one vmapped program
+    c.sweep = sweep_dict()  # crossed with seeds: replicas * prod(len(values)) members
+    c.dataset = ml_collections.ConfigDict(dict(name="mnist1d"))
+    c.data_dir = ""  # TFDS data dir; "" means $JAXDL_DATA_DIR, else ~/tensorflow_datasets
+    c.model = ml_collections.ConfigDict(dict(name="mlp"))  # name + keyword arguments of the model
+    c.task = ml_collections.ConfigDict(dict(name="classification", label_smoothing=0.0))
+    c.optimizer = ml_collections.ConfigDict(
+        dict(
+            name="adam",  # sgd | momentum | nesterov | adam | adamw
+            learning_rate=1e-3,
+            momentum=0.9,  # momentum / nesterov
+            b1=0.9,
+            b2=0.999,
+            eps=1e-8,
+            weight_decay=0.0,  # decoupled for adamw, L2 added to the gradient otherwise
+            clip_norm=0.0,  # global-norm gradient clipping; 0 disables
+            schedule="constant",  # constant | cosine | warmup_cosine
+            warmup_steps=0,
+        )
+    )
+    c.batch_size = 100
+    c.steps = 1000
+    c.log_every = 50  # train metrics are averaged over this many steps; also the compiled chunk length
+    c.eval_every = 250  # must be a multiple of log_every
+    c.eval_batch_size = 1000
+    c.checkpoint_every = 1000
+    c.keep_checkpoints = 3
+    c.dtype = "float32"  # compute dtype: float32 | bfloat16
+    return c
+
+
+def load_config(path: str) -> ml_collections.ConfigDict:
+    """Import `path`, call its `get_config()`, lock the result. Any failure is a UserError."""
+    if not os.path.isfile(path):
+        raise UserError(f"config file not found: {path}")
+    spec = importlib.util.spec_from_file_location("jaxdl_user_config", path)
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+        if not hasattr(module, "get_config"):
+            raise UserError(f"config file {path} defines no get_config()")
+        config = module.get_config()
+    except UserError:
+        raise
+    except Exception as e:  # a user's file may raise anything; report it in one line
+        raise UserError(f"config file {path} raised {type(e).__name__}: {e}") from None
+    if not isinstance(config, ml_collections.ConfigDict):
+        raise UserError(f"get_config() in {path} must return an ml_collections.ConfigDict")
+    config.lock()
+    return config
+
+
+def parse_value(text: str) -> Any:
+    """Parse an override value as a Python literal (1e-3, 5, True, [1, 2], {"a": 1}); else keep the string."""
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def apply_override(config: ml_collections.ConfigDict, key: str, text: str) -> None:
+    """Set dotted `key` (e.g. "optimizer.learning_rate") to the parsed `text`, keeping the field's type."""
+    *parents, leaf = key.split(".")
+    node = config
+    for i, name in enumerate(parents):
+        if not isinstance(node, ml_collections.ConfigDict) or name not in node:
+            raise UserError(f"unknown config key: {'.'.join(parents[: i + 1])}")
+        node = node[name]
+    if not isinstance(node, ml_collections.ConfigDict) or leaf not in node:
+        raise UserError(f"unknown config key: {key}")
+    value = parse_value(text)
+    old = node[leaf]
+    if isinstance(old, ml_collections.ConfigDict):
+        if not isinstance(value, dict):
+            raise UserError(f"config key {key} takes a dict, got {text!r}")
+        value = sweep_dict(value) if key == "sweep" else ml_collections.ConfigDict(value)
+    elif isinstance(old, bool) and not isinstance(value, bool):
+        raise UserError(f"config key {key} takes true/false, got {text!r}")
+    elif isinstance(old, float) and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    elif isinstance(old, str) and old == "" and value is None:
+        value = ""
+    try:
+        with node.unlocked():
+            node[leaf] = value
+    except (TypeError, ValueError) as e:
+        kind = type(old).__name__
+        raise UserError(f"config key {key} takes a {kind}, got {text!r}") from e
+
+
+def apply_overrides(config: ml_collections.ConfigDict, overrides: list[tuple[str, str]]) -> None:
+    for key, text in overrides:
+        apply_override(config, key, text)
+
+
+def to_json(config: ml_collections.ConfigDict) -> str:
+    """Canonical JSON of the resolved config (sorted keys), the run directory's config.json."""
+    return json.dumps(json.loads(config.to_json()), indent=2, sort_keys=True) + "\n"

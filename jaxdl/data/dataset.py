@@ -1,0 +1,36 @@
+"""The in-memory dataset every task trains on, and the dtype conversion applied inside compiled steps."""
+
+import dataclasses
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+
+@dataclasses.dataclass(frozen=True)
+class Dataset:
+    """Whole train and test splits held in host memory as numpy arrays.
+
+    Each split is a dict with at least
+      "inputs": [N, *input_shape] in the stored dtype (uint8 for images, float32 for mnist1d and digits),
+      "label":  [N] int32 in [0, num_classes).
+    """
+
+    name: str
+    train: dict[str, np.ndarray]
+    test: dict[str, np.ndarray]
+    num_classes: int
+    input_shape: tuple[int, ...]
+
+
+def to_float(x: jax.Array) -> jax.Array:
+    """uint8 images [..., H, W, C] -> float32 in [0, 1]; floating inputs are returned unchanged.
+
+    Pure and jittable: the branch is on the (static) dtype, so it costs nothing inside a compiled step.
+    """
+    x = jnp.asarray(x)
+    if jnp.issubdtype(x.dtype, jnp.floating):
+        return x
+    if x.dtype == jnp.uint8:
+        return x.astype(jnp.float32) / 255.0
+    raise TypeError(f"to_float expects uint8 or floating inputs, got {x.dtype}")

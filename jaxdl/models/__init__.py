@@ -1,0 +1,98 @@
+"""Model registry: `build_model(name, num_classes, **kwargs)` from a config's plain values.
+
+Every model is a linen Module called as `model.apply(variables, x, train=bool, rngs=..., mutable=...)`
+and returns float32 logits [B, num_classes]. Dropout draws from the 'dropout' rng stream; BatchNorm
+statistics live in the 'batch_stats' collection.
+"""
+
+import dataclasses
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+import flax.linen as nn
+import jax.numpy as jnp
+
+from jaxdl.errors import UserError
+from jaxdl.models.activations import ACTIVATIONS, get_activation
+from jaxdl.models.cnn import ConvNet
+from jaxdl.models.mlp import MLP
+from jaxdl.models.resnet import (
+    BottleneckResNetBlock,
+    ResNet,
+    ResNet18,
+    ResNet34,
+    ResNet50,
+    ResNetBlock,
+    ResNetTiny,
+)
+
+MODELS: dict[str, Callable[..., nn.Module]] = {
+    "mlp": MLP,
+    "logreg": partial(MLP, hidden_sizes=()),
+    "cnn1d": partial(ConvNet, ndim=1),  # the MNIST-1D paper's ConvBase by default
+    "cnn2d": partial(
+        ConvNet, ndim=2, channels=(32, 64), kernel_sizes=(3, 3), strides=1, padding="SAME",
+        pool="avg", hidden=(256,),
+    ),  # the flax examples/mnist CNN
+    "resnet18": ResNet18,
+    "resnet34": ResNet34,
+    "resnet50": ResNet50,
+    "resnet_tiny": ResNetTiny,
+}
+
+# Fields that define a registered architecture: set by its entry above, never overridable from a config.
+_STRUCTURAL = frozenset({"ndim", "stage_sizes", "block_cls", "hidden_sizes"})
+_DTYPES = {"float32": jnp.float32, "bfloat16": jnp.bfloat16, "float16": jnp.float16}
+
+
+def model_kwargs(name: str) -> list[str]:
+    """The keyword arguments `build_model(name, ...)` accepts besides num_classes."""
+    factory = MODELS[name]
+    fixed = set(factory.keywords) & _STRUCTURAL if isinstance(factory, partial) else set()
+    cls = factory.func if isinstance(factory, partial) else factory
+    skip = {"parent", "name", "num_classes"} | fixed
+    return [f.name for f in dataclasses.fields(cls) if f.name not in skip and f.init]
+
+
+def _plain(value: Any) -> Any:
+    """Lists (as ConfigDicts and JSON give them) become tuples, so modules hold hashable values."""
+    return tuple(_plain(v) for v in value) if isinstance(value, list | tuple) else value
+
+
+def build_model(name: str, num_classes: int, **kwargs: Any) -> nn.Module:
+    """The registered model `name` with `num_classes` outputs; bad name, kwarg or value -> UserError.
+
+    `dtype` may be a string ("float32", "bfloat16", "float16"); it is the compute dtype only.
+    """
+    if name not in MODELS:
+        raise UserError(f"unknown model {name!r}; choose one of: {', '.join(MODELS)}")
+    allowed = model_kwargs(name)
+    unknown = sorted(set(kwargs) - set(allowed))
+    if unknown:
+        raise UserError(f"model {name!r} has no option {', '.join(unknown)}; valid: {', '.join(allowed)}")
+    if not isinstance(num_classes, int) or num_classes < 1:
+        raise UserError(f"num_classes must be a positive int, got {num_classes!r}")
+    kwargs = {k: _plain(v) for k, v in kwargs.items()}
+    if isinstance(kwargs.get("dtype"), str):
+        if kwargs["dtype"] not in _DTYPES:
+            raise UserError(f"unknown dtype {kwargs['dtype']!r}; choose one of: {', '.join(_DTYPES)}")
+        kwargs["dtype"] = _DTYPES[kwargs["dtype"]]
+    try:
+        return MODELS[name](num_classes=num_classes, **kwargs)
+    except (TypeError, ValueError) as e:  # e.g. a string where an int belongs
+        raise UserError(f"bad option for model {name!r}: {e}") from None
+
+
+__all__ = [
+    "ACTIVATIONS",
+    "MODELS",
+    "MLP",
+    "BottleneckResNetBlock",
+    "ConvNet",
+    "ResNet",
+    "ResNetBlock",
+    "build_model",
+    "get_activation",
+    "model_kwargs",
+]

@@ -1,0 +1,99 @@
+"""Configurable 1-D / 2-D convolutional classifiers (the MNIST-1D ConvBase and a small image CNN)."""
+
+from collections.abc import Sequence
+from typing import Any
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+
+from jaxdl.errors import UserError
+from jaxdl.models.activations import get_activation
+
+POOLS = ("none", "max", "avg")
+HEADS = ("flatten", "mean")
+
+
+def _per_layer(value: int | Sequence[int], n: int, what: str) -> tuple[int, ...]:
+    """An int repeated n times, or a length-n sequence of ints."""
+    values = (value,) * n if isinstance(value, int) else tuple(value)
+    if len(values) != n or any(int(v) < 1 for v in values):
+        raise UserError(f"{what} must be a positive int or {n} positive ints, got {value!r}")
+    return tuple(int(v) for v in values)
+
+
+class ConvNet(nn.Module):
+    """Conv stack + dense head: x [B, L(, C)] (ndim=1) or [B, H, W(, C)] (ndim=2) -> logits [B, num_classes].
+
+    A missing channel axis is added. Layer i is `conv(channels[i], kernel_sizes[i], strides[i], padding)`,
+    then the activation, then (if `pool` != "none") a window-2 stride-2 max/avg pool. The head is "flatten"
+    (all positions and channels) or "mean" (global average over positions), then `hidden` dense layers with
+    the activation and dropout, then the linear classifier. Convs have biases.
+
+    Defaults are the MNIST-1D paper's ConvBase: 25 channels, kernels 5/3/3, stride 2, padding 1, ReLU,
+    flatten + linear. On [B, 40] inputs the lengths go 40 -> 19 -> 10 -> 5, so the head sees 5 * 25 = 125
+    features and the net has 5,210 parameters, as the paper's PyTorch model. (PyTorch flattens [B, C, L]
+    channel-major and we flatten [B, L, C]; that permutes the head's rows and changes no count.)
+    """
+
+    num_classes: int
+    ndim: int = 1
+    channels: int | Sequence[int] = 25
+    kernel_sizes: Sequence[int] = (5, 3, 3)
+    strides: int | Sequence[int] = 2
+    padding: int | str = 1  # int p pads p on both sides of every spatial axis; or "SAME" / "VALID"
+    activation: str = "relu"
+    pool: str = "none"
+    head: str = "flatten"
+    hidden: Sequence[int] = ()
+    dropout: float = 0.0
+    dtype: Any = jnp.float32  # compute dtype; params stay float32
+
+    def __post_init__(self):
+        n = len(self.kernel_sizes)
+        _per_layer(self.kernel_sizes, n, "kernel_sizes")
+        _per_layer(self.channels, n, "channels")
+        _per_layer(self.strides, n, "strides")
+        _per_layer(self.hidden, len(self.hidden), "hidden")
+        get_activation(self.activation)
+        if self.ndim not in (1, 2):
+            raise UserError(f"ndim must be 1 or 2, got {self.ndim!r}")
+        if self.pool not in POOLS:
+            raise UserError(f"unknown pool {self.pool!r}; choose one of: {', '.join(POOLS)}")
+        if self.head not in HEADS:
+            raise UserError(f"unknown head {self.head!r}; choose one of: {', '.join(HEADS)}")
+        if not (isinstance(self.padding, int) and self.padding >= 0 or self.padding in ("SAME", "VALID")):
+            raise UserError(f"padding must be an int >= 0, 'SAME' or 'VALID', got {self.padding!r}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise UserError(f"dropout must be in [0, 1), got {self.dropout}")
+        super().__post_init__()
+
+    @nn.compact
+    def __call__(self, x: jax.Array, *, train: bool = False) -> jax.Array:
+        n = len(self.kernel_sizes)
+        channels = _per_layer(self.channels, n, "channels")
+        strides = _per_layer(self.strides, n, "strides")
+        act = get_activation(self.activation)
+        pad = ((self.padding, self.padding),) * self.ndim if isinstance(self.padding, int) else self.padding
+        window = (2,) * self.ndim
+
+        if x.ndim == self.ndim + 1:
+            x = x[..., None]
+        h = x.astype(self.dtype)
+        for c, k, s in zip(channels, self.kernel_sizes, strides, strict=True):
+            h = nn.Conv(c, (int(k),) * self.ndim, (s,) * self.ndim, padding=pad, dtype=self.dtype)(h)
+            h = act(h)
+            if self.pool == "max":
+                h = nn.max_pool(h, window, strides=window)
+            elif self.pool == "avg":
+                h = nn.avg_pool(h, window, strides=window)
+        if self.head == "mean":
+            h = jnp.mean(h, axis=tuple(range(1, 1 + self.ndim)))
+        else:
+            h = jnp.reshape(h, (h.shape[0], -1))
+        for width in self.hidden:
+            h = act(nn.Dense(int(width), dtype=self.dtype)(h))
+            if self.dropout > 0.0:
+                h = nn.Dropout(self.dropout, deterministic=not train)(h)
+        logits = nn.Dense(self.num_classes, dtype=self.dtype)(h)
+        return logits.astype(jnp.float32)

@@ -1,0 +1,74 @@
+"""The one run-directory loader. Notebooks, plots, benchmarks and table scripts read runs through it.
+
+A run directory holds config.json, env.json, metrics.jsonl, summary.json (when finished), checkpoints/,
+tensorboard/ and plots/. In metrics.jsonl every metric is a list over replicas ([K] values), always.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from typing import Any
+
+import numpy as np
+
+from jaxdl.errors import UserError
+
+
+@dataclasses.dataclass
+class Run:
+    path: str
+    config: dict[str, Any]
+    env: dict[str, Any]
+    metrics: list[dict[str, Any]]  # metrics.jsonl, one dict per line
+    summary: dict[str, Any] | None  # None while the run has not finished
+
+    @property
+    def num_replicas(self) -> int:
+        return len(self.replicas)
+
+    @property
+    def replicas(self) -> list[dict[str, Any]]:
+        """[{"index": r, "seed": s, "hparams": {...}}] for each replica, from summary or env."""
+        return (self.summary or self.env)["replicas"]
+
+    def series(self, split: str, key: str) -> tuple[np.ndarray, np.ndarray]:
+        """(steps int [T], values float [T, K]) of one metric of one split ("train" or "test")."""
+        rows = [m for m in self.metrics if m["split"] == split and key in m]
+        if not rows:
+            raise KeyError(f"no {split!r} metric {key!r} in {self.path}")
+        return np.array([m["step"] for m in rows]), np.array([m[key] for m in rows], dtype=float)
+
+    def metric_names(self, split: str) -> list[str]:
+        names = {k for m in self.metrics if m["split"] == split for k in m}
+        return sorted(names - {"step", "split"})
+
+    def final(self, key: str = "accuracy", split: str = "test") -> np.ndarray:
+        """The last logged value of a metric per replica, float [K]."""
+        return self.series(split, key)[1][-1]
+
+    @property
+    def plots_dir(self) -> str:
+        return os.path.join(self.path, "plots")
+
+
+def _read_json(path: str) -> Any:
+    with open(path) as f:
+        return json.load(f)
+
+
+def load_run(path: str) -> Run:
+    """Read a run directory (finished or not). Raises UserError when `path` holds no run."""
+    if not os.path.isfile(os.path.join(path, "config.json")):
+        raise UserError(f"{path} is not a jaxdl run directory (no config.json)")
+    metrics_path = os.path.join(path, "metrics.jsonl")
+    metrics = []
+    if os.path.exists(metrics_path):
+        with open(metrics_path) as f:
+            metrics = [json.loads(line) for line in f if line.strip()]
+    summary_path = os.path.join(path, "summary.json")
+    env_path = os.path.join(path, "env.json")
+    return Run(path=path, config=_read_json(os.path.join(path, "config.json")),
+               env=_read_json(env_path) if os.path.exists(env_path) else {},
+               metrics=metrics, summary=_read_json(summary_path) if os.path.exists(summary_path) else None)

@@ -1,0 +1,74 @@
+"""The pure, compiled part of training: chunks of steps as one `lax.scan`, evaluation as another.
+
+Data lives on the device as whole arrays. Epoch e's order is `permutation(fold_in(data_key, e), N)`;
+a step slices its batch from that order inside the compiled program, so no host work happens per step.
+The step counter of the scan is *not* batched over replicas (all replicas are at the same step), which
+keeps the "new epoch?" test a real `lax.cond` under vmap instead of a select that reshuffles every step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from jaxdl.tasks.base import Batch, Task
+from jaxdl.train.state import TrainState
+
+
+def make_train_chunk(task: Task, batch_size: int, num_train: int, length: int) -> Callable:
+    """`chunk(state, data, start, data_key) -> (state, metrics)` for one replica.
+
+    data: the whole training split, name -> [N, ...]; start: int32 [] global step of the first update;
+    data_key: uint32 [2]. Runs `length` steps; metrics: name -> [length] per-step values.
+    Epochs drop the last N % batch_size examples of each permutation.
+    """
+    steps_per_epoch = num_train // batch_size
+
+    def order(data_key, step):
+        return jax.random.permutation(jax.random.fold_in(data_key, step // steps_per_epoch), num_train)
+
+    def chunk(state: TrainState, data: Batch, start: jax.Array, data_key: jax.Array):
+        def body(carry, step):
+            state, perm = carry
+            perm = jax.lax.cond(step % steps_per_epoch == 0, lambda: order(data_key, step), lambda: perm)
+            idx = jax.lax.dynamic_slice_in_dim(perm, (step % steps_per_epoch) * batch_size, batch_size)
+            batch = jax.tree_util.tree_map(lambda a: jnp.take(a, idx, axis=0), data)
+            state, metrics = task.train_step(state, batch)
+            return (state, perm), metrics
+
+        steps = start + jnp.arange(length, dtype=jnp.int32)
+        (state, _), metrics = jax.lax.scan(body, (state, order(data_key, start)), steps)
+        return state, metrics
+
+    return chunk
+
+
+def pad_for_eval(split: dict[str, np.ndarray], batch_size: int) -> dict[str, np.ndarray]:
+    """Pad a split to a multiple of batch_size, reshaped to [num_batches, batch_size, ...], with "mask"."""
+    n = len(next(iter(split.values())))
+    num_batches = -(-n // batch_size)
+    pad = num_batches * batch_size - n
+    out = {k: np.concatenate([v, np.zeros((pad, *v.shape[1:]), v.dtype)]) for k, v in split.items()}
+    out["mask"] = np.concatenate([np.ones(n, np.float32), np.zeros(pad, np.float32)])
+    return {k: v.reshape(num_batches, batch_size, *v.shape[1:]) for k, v in out.items()}
+
+
+def make_evaluate(task: Task) -> Callable:
+    """`evaluate(state, batches) -> sums` for one replica over batches [num_batches, B, ...] from
+    `pad_for_eval`; sums are the task's eval statistics summed over the split."""
+
+    def evaluate(state: TrainState, batches: Batch):
+        def body(acc, batch):
+            stats = task.eval_step(state, batch)
+            return jax.tree_util.tree_map(jnp.add, acc, stats), None
+
+        first = jax.tree_util.tree_map(lambda a: a[0], batches)
+        zeros = jax.tree_util.tree_map(lambda s: jnp.zeros(s.shape, s.dtype),
+                                       jax.eval_shape(task.eval_step, state, first))
+        sums, _ = jax.lax.scan(body, zeros, batches)
+        return sums
+
+    return evaluate

@@ -1,0 +1,131 @@
+"""Writing the run directory (the reader is `jaxdl.runs`). Only the driver calls this: effects live here.
+
+metrics.jsonl holds no wall-clock values, so two runs of one command write byte-identical files on CPU;
+timings go to summary.json.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+from typing import Any
+
+import numpy as np
+
+from jaxdl.errors import UserError
+
+RUN_FILES = ("config.json", "env.json", "metrics.jsonl", "summary.json", "checkpoints", "tensorboard", "plots")
+
+
+def to_jsonable(x: Any) -> Any:
+    """numpy/jax values -> plain JSON types; non-finite floats become None (JSON has no NaN)."""
+    if isinstance(x, dict):
+        return {k: to_jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [to_jsonable(v) for v in x]
+    if hasattr(x, "tolist"):
+        return to_jsonable(np.asarray(x).tolist())
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    return x
+
+
+def write_json(path: str, obj: Any) -> None:
+    """Write atomically (temp file + rename) so a killed process never leaves half a file."""
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(to_jsonable(obj), f, indent=2, sort_keys=True)
+        f.write("\n")
+    os.replace(tmp, path)
+
+
+def git_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5,
+                             cwd=os.path.dirname(os.path.abspath(__file__)))
+        return out.stdout.strip() or None if out.returncode == 0 else None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def environment(replicas: list[dict[str, Any]]) -> dict[str, Any]:
+    import flax
+    import jax
+    import optax
+
+    return {
+        "versions": {"jax": jax.__version__, "flax": flax.__version__, "optax": optax.__version__,
+                     "python": sys.version.split()[0]},
+        "backend": jax.default_backend(),
+        "devices": [str(d) for d in jax.devices()],
+        "git_commit": git_commit(),
+        "command": sys.argv,
+        "start_time": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "replicas": replicas,
+    }
+
+
+def prepare_workdir(workdir: str, config_json: str, overwrite: bool) -> None:
+    """Make `workdir` ready for a fresh run of `config_json`.
+
+    A workdir holding a run of a different config is refused unless `overwrite`; then only jaxdl's own
+    run files are removed. Nothing is written before the checks pass.
+    """
+    existing = os.path.join(workdir, "config.json")
+    if os.path.exists(workdir) and not os.path.isdir(workdir):
+        raise UserError(f"workdir {workdir} exists and is not a directory")
+    if os.path.exists(existing) and not overwrite:
+        with open(existing) as f:
+            if f.read() != config_json:
+                raise UserError(f"workdir {workdir} holds a run of a different config; "
+                                "use a fresh workdir or --overwrite")
+    try:
+        os.makedirs(workdir, exist_ok=True)
+        probe = os.path.join(workdir, ".write_test")
+        with open(probe, "w"):
+            pass
+        os.remove(probe)
+    except OSError as e:
+        raise UserError(f"workdir {workdir} is not writable: {e.strerror}") from None
+    for name in RUN_FILES:
+        path = os.path.join(workdir, name)
+        if os.path.isdir(path):
+            shutil.rmtree(path)
+        elif os.path.exists(path):
+            os.remove(path)
+    with open(existing, "w") as f:
+        f.write(config_json)
+
+
+class MetricsLog:
+    """Appends metrics.jsonl lines ({"step", "split", name: [K values]}) and TensorBoard scalars."""
+
+    def __init__(self, workdir: str, tensorboard: bool = True):
+        self.path = os.path.join(workdir, "metrics.jsonl")
+        self.tb = None
+        if tensorboard:
+            from tensorboardX import SummaryWriter
+
+            self.tb = SummaryWriter(os.path.join(workdir, "tensorboard"))
+
+    def write(self, step: int, split: str, metrics: dict[str, np.ndarray]) -> None:
+        row = {"step": int(step), "split": split}
+        row.update({k: np.asarray(v, np.float64).reshape(-1).tolist() for k, v in sorted(metrics.items())})
+        with open(self.path, "a") as f:
+            f.write(json.dumps(to_jsonable(row)) + "\n")
+        if self.tb is not None:
+            for k, v in metrics.items():
+                v = np.asarray(v, np.float64).reshape(-1)
+                self.tb.add_scalar(f"{split}/{k}", float(np.nanmean(v)), step)
+                if 1 < len(v) <= 16:
+                    for r, x in enumerate(v):
+                        self.tb.add_scalar(f"{split}/{k}/replica_{r}", float(x), step)
+
+    def close(self) -> None:
+        if self.tb is not None:
+            self.tb.close()

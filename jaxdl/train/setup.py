@@ -1,0 +1,73 @@
+"""From a config to everything a run needs, with every user error found before anything is written."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import jax
+import jax.numpy as jnp
+import ml_collections
+import numpy as np
+
+from jaxdl.data import Dataset, load_dataset
+from jaxdl.errors import UserError
+from jaxdl.models import build_model
+from jaxdl.tasks import build_task
+from jaxdl.train.optim import make_optimizer
+from jaxdl.train.replicas import Replica, layout
+
+DTYPES = {"float32": jnp.float32, "bfloat16": jnp.bfloat16}
+
+
+@dataclasses.dataclass
+class Experiment:
+    config: ml_collections.ConfigDict
+    dataset: Dataset
+    task: object  # a jaxdl.tasks.base.Task
+    replicas: list[Replica]
+
+    def example_batch(self) -> dict[str, np.ndarray]:
+        """The first batch_size training examples: shapes for init, never trained on as such."""
+        return {k: v[: self.config.batch_size] for k, v in self.dataset.train.items()}
+
+
+def _check_positive_ints(config: ml_collections.ConfigDict) -> None:
+    for key in ("steps", "batch_size", "log_every", "eval_every", "eval_batch_size", "checkpoint_every",
+                "keep_checkpoints"):
+        value = config[key]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise UserError(f"{key} must be an integer >= 1, got {value!r}")
+    if config.eval_every % config.log_every:
+        raise UserError(f"eval_every ({config.eval_every}) must be a multiple of log_every ({config.log_every})")
+
+
+def build_experiment(config: ml_collections.ConfigDict, dataset: Dataset | None = None) -> Experiment:
+    """Validate `config` and build dataset, model, optimizer and task. Raises UserError on bad input.
+
+    `dataset` may be passed to reuse arrays already loaded (tests, table scripts).
+    """
+    _check_positive_ints(config)
+    if config.dtype not in DTYPES:
+        raise UserError(f"unknown dtype {config.dtype!r}; choose one of {', '.join(DTYPES)}")
+    replicas = layout(config)
+    if dataset is None:
+        dataset = load_dataset(config.dataset.name, config.data_dir or None)
+    num_train = len(dataset.train["label"])
+    if config.batch_size > num_train:
+        raise UserError(f"batch_size {config.batch_size} is larger than the training split "
+                        f"of {config.dataset.name} ({num_train} examples)")
+    model_kwargs = dict(config.model)
+    name = model_kwargs.pop("name")
+    model = build_model(name, num_classes=dataset.num_classes, dtype=DTYPES[config.dtype], **model_kwargs)
+    tx = make_optimizer(config.optimizer, config.steps)
+    task = build_task(config, dataset, model, tx)
+    exp = Experiment(config, dataset, task, replicas)
+    try:  # shapes only: surfaces a model that cannot take this dataset's inputs before any file is written
+        jax.eval_shape(task.init, jax.random.PRNGKey(0), exp.example_batch())
+    except UserError:
+        raise
+    except Exception as e:
+        msg = str(e).strip().splitlines()[0] if str(e).strip() else ""
+        raise UserError(f"model {name!r} cannot be built for dataset {config.dataset.name!r} "
+                        f"with inputs {dataset.input_shape}: {type(e).__name__}: {msg}") from None
+    return exp

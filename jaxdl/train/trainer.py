@@ -1,0 +1,127 @@
+"""The one trainer: a thin Python driver around compiled, vmapped chunks of training steps.
+
+    run_chunk = jax.jit(jax.vmap(chunk, in_axes=(0, None, None, 0)), donate_argnums=0)
+
+trains every replica (seeds x sweep points) in one program. Everything inside is pure; logging,
+evaluation bookkeeping, files and the progress bar live here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+import time
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from tqdm.auto import tqdm
+
+from jaxdl.train.loop import make_evaluate, make_train_chunk, pad_for_eval
+from jaxdl.train.optim import set_hyperparams
+from jaxdl.train.replicas import replica_keys, stacked_hparams
+from jaxdl.train.setup import Experiment
+from jaxdl.train.state import TrainState
+
+
+@dataclasses.dataclass
+class Programs:
+    """The compiled pieces of a run, built once per experiment."""
+
+    init: Any  # (init_keys [K, 2], example batch) -> TrainState with leading [K]
+    chunk: Any  # (states, train data, start int32, data_keys [K, 2]) -> (states, metrics [K, log_every])
+    evaluate: Any  # (states, padded test batches) -> per-replica sums [K, ...]
+
+
+def make_programs(exp: Experiment, length: int | None = None) -> Programs:
+    cfg, task = exp.config, exp.task
+    num_train = len(exp.dataset.train["label"])
+    hparams = stacked_hparams(exp.replicas)
+
+    def init_one(key, example, hp):
+        state = task.init(key, example)
+        return state.replace(opt_state=set_hyperparams(state.opt_state, hp)) if hp else state
+
+    chunk = make_train_chunk(task, cfg.batch_size, num_train, length or cfg.log_every)
+    init = jax.jit(jax.vmap(init_one, in_axes=(0, None, 0)))
+    return Programs(
+        init=lambda keys, example: init(keys, example, hparams),
+        chunk=jax.jit(jax.vmap(chunk, in_axes=(0, None, None, 0)), donate_argnums=0),
+        evaluate=jax.jit(jax.vmap(make_evaluate(task), in_axes=(0, None))),
+    )
+
+
+def init_states(exp: Experiment, programs: Programs) -> tuple[TrainState, jax.Array]:
+    """Fresh states for every replica (leading axis K) and their data keys uint32 [K, 2]."""
+    init_keys, data_keys = replica_keys(exp.replicas)
+    return programs.init(init_keys, exp.example_batch()), data_keys
+
+
+def train_losses(exp: Experiment, steps: int) -> np.ndarray:
+    """Per-step training losses float [K, steps] of a fresh run: the quantity layout tests compare."""
+    programs = make_programs(exp, length=steps)
+    states, data_keys = init_states(exp, programs)
+    _, metrics = programs.chunk(states, jax.device_put(exp.dataset.train), jnp.int32(0), data_keys)
+    return np.asarray(metrics["loss"])
+
+
+def mean_std(values: np.ndarray) -> dict[str, float]:
+    values = np.asarray(values, np.float64)
+    return {"mean": float(np.mean(values)), "std": float(np.std(values))}
+
+
+def train(exp: Experiment, log, *, quiet: bool = False) -> dict[str, Any]:
+    """Train `exp` from scratch, writing metrics through `log` (a MetricsLog). Returns the summary dict.
+
+    Train metrics are the mean over each log interval; test metrics are computed at every eval_every
+    steps and at the end.
+    """
+    cfg, task = exp.config, exp.task
+    t_start = time.perf_counter()
+    programs = make_programs(exp)
+    states, data_keys = init_states(exp, programs)
+    train_data = jax.device_put(exp.dataset.train)
+    test_batches = jax.device_put(pad_for_eval(exp.dataset.test, cfg.eval_batch_size))
+
+    t0 = time.perf_counter()
+    chunk = programs.chunk.lower(states, train_data, jnp.int32(0), data_keys).compile()
+    evaluate = programs.evaluate.lower(states, test_batches).compile()
+    compile_s = time.perf_counter() - t0
+    tail = cfg.steps % cfg.log_every  # a shorter last chunk compiles once more, only if the config asks
+    tail_chunk = make_programs(exp, length=tail).chunk if tail else None
+
+    bar = tqdm(total=cfg.steps, disable=quiet or not sys.stderr.isatty(), file=sys.stderr,
+               unit="step", dynamic_ncols=True)
+    step, train_s, last_eval = 0, 0.0, {}
+    while step < cfg.steps:
+        fn = chunk if step + cfg.log_every <= cfg.steps else tail_chunk
+        t = time.perf_counter()
+        states, metrics = fn(states, train_data, jnp.int32(step), data_keys)
+        metrics = jax.device_get(metrics)  # also waits for the chunk: the timing below is honest
+        train_s += time.perf_counter() - t
+        n = next(iter(metrics.values())).shape[1]
+        step += n
+        log.write(step, "train", {k: v.mean(axis=1) for k, v in metrics.items()})
+        if step % cfg.eval_every == 0 or step == cfg.steps:
+            sums = jax.device_get(evaluate(states, test_batches))
+            last_eval = {k: np.asarray(v) for k, v in task.summarize(sums).items()}
+            log.write(step, "test", last_eval)
+            last_eval_sums = sums
+        bar.update(n)
+        bar.set_postfix(loss=f"{np.nanmean(metrics['loss'][:, -1]):.4f}", steps_per_s=f"{step / train_s:.0f}")
+    bar.close()
+
+    extra = {k: np.asarray(v) for k, v in last_eval_sums.items() if np.ndim(v) > 1}  # e.g. confusion [K,C,C]
+    return {
+        "status": "completed",
+        "steps": int(step),
+        "final": {"test": {k: v.tolist() for k, v in last_eval.items()}},
+        "final_mean_std": {"test": {k: mean_std(v) for k, v in last_eval.items()}},
+        "final_stats": {k: v.tolist() for k, v in extra.items()},
+        "replicas": [dataclasses.asdict(r) for r in exp.replicas],
+        "wall_s": time.perf_counter() - t_start,
+        "compile_s": compile_s,
+        "train_s": train_s,
+        "steps_per_s": step / train_s if train_s else None,
+    }

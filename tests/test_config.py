@@ -1,0 +1,59 @@
+import pytest
+
+from jaxdl.config import apply_override, base_config, load_config, to_json
+from jaxdl.errors import UserError
+
+
+def locked():
+    c = base_config()
+    c.lock()
+    return c
+
+
+def test_overrides_parse_and_keep_types():
+    c = locked()
+    apply_override(c, "optimizer.learning_rate", "3e-3")
+    apply_override(c, "replicas", "5")
+    apply_override(c, "optimizer.weight_decay", "1")  # int literal into a float field
+    apply_override(c, "optimizer.name", "sgd")  # bare word stays a string
+    apply_override(c, "sweep", '{"optimizer.learning_rate": [0.001, 0.01]}')
+    assert c.optimizer.learning_rate == 3e-3 and c.replicas == 5
+    assert c.optimizer.weight_decay == 1.0 and isinstance(c.optimizer.weight_decay, float)
+    assert c.optimizer.name == "sgd"
+    assert dict(c.sweep) == {"optimizer.learning_rate": [0.001, 0.01]}
+
+
+@pytest.mark.parametrize("key,value,match", [
+    ("optimizer.learnin_rate", "1e-3", "unknown config key"),
+    ("nope.learning_rate", "1e-3", "unknown config key: nope"),
+    ("replicas", "abc", "takes a int"),
+    ("optimizer.learning_rate", "fast", "takes a float"),
+    ("sweep", "[1, 2]", "takes a dict"),
+])
+def test_bad_overrides(key, value, match):
+    with pytest.raises(UserError, match=match):
+        apply_override(locked(), key, value)
+
+
+def test_load_config_errors(tmp_path):
+    with pytest.raises(UserError, match="not found"):
+        load_config(str(tmp_path / "missing.py"))
+    raising = tmp_path / "raises.py"
+    raising.write_text("def get_config():\n    raise RuntimeError('boom')\n")
+    with pytest.raises(UserError, match="raised RuntimeError: boom"):
+        load_config(str(raising))
+    empty = tmp_path / "empty.py"
+    empty.write_text("x = 1\n")
+    with pytest.raises(UserError, match="no get_config"):
+        load_config(str(empty))
+
+
+def test_every_experiment_config_loads_and_serialises():
+    import glob
+
+    paths = sorted(glob.glob("experiments/configs/*.py"))
+    assert paths
+    for path in paths:
+        c = load_config(path)
+        assert c.dataset.name and c.model.name
+        assert to_json(c) == to_json(load_config(path))  # deterministic config.json
