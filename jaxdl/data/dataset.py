@@ -7,7 +7,7 @@ import jax.numpy as jnp
 import numpy as np
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, eq=False)  # eq=False: identity eq/hash (== on dicts of arrays raises)
 class Dataset:
     """Whole train and test splits held in host memory as numpy arrays.
 

@@ -41,6 +41,7 @@ class Mnist1d(tfds.core.GeneratorBasedBuilder, skip_registration=_NAME_TAKEN):
 
     name = "mnist1d"
     VERSION = tfds.core.Version("1.0.0")
+    code_path = None  # downloads nothing, so no checksums file; see jaxdl/data/load.py on TFDS#11212
     RELEASE_NOTES = {"1.0.0": "make_dataset(get_dataset_args()) of the mnist1d package (seed 42)."}
 
     def _info(self) -> tfds.core.DatasetInfo:

@@ -32,8 +32,14 @@ MODELS: dict[str, Callable[..., nn.Module]] = {
     "logreg": partial(MLP, hidden_sizes=()),
     "cnn1d": partial(ConvNet, ndim=1),  # the MNIST-1D paper's ConvBase by default
     "cnn2d": partial(
-        ConvNet, ndim=2, channels=(32, 64), kernel_sizes=(3, 3), strides=1, padding="SAME",
-        pool="avg", hidden=(256,),
+        ConvNet,
+        ndim=2,
+        channels=(32, 64),
+        kernel_sizes=(3, 3),
+        strides=1,
+        padding="SAME",
+        pool="avg",
+        hidden=(256,),
     ),  # the flax examples/mnist CNN
     "resnet18": ResNet18,
     "resnet34": ResNet34,
@@ -43,6 +49,8 @@ MODELS: dict[str, Callable[..., nn.Module]] = {
 
 # Fields that define a registered architecture: set by its entry above, never overridable from a config.
 _STRUCTURAL = frozenset({"ndim", "stage_sizes", "block_cls", "hidden_sizes"})
+# Fields that would do nothing for a registered model (logistic regression has no hidden layer).
+_INERT = {"logreg": {"activation", "residual", "dropout"}}
 _DTYPES = {"float32": jnp.float32, "bfloat16": jnp.bfloat16, "float16": jnp.float16}
 
 
@@ -51,7 +59,7 @@ def model_kwargs(name: str) -> list[str]:
     factory = MODELS[name]
     fixed = set(factory.keywords) & _STRUCTURAL if isinstance(factory, partial) else set()
     cls = factory.func if isinstance(factory, partial) else factory
-    skip = {"parent", "name", "num_classes"} | fixed
+    skip = {"parent", "name", "num_classes"} | fixed | _INERT.get(name, set())
     return [f.name for f in dataclasses.fields(cls) if f.name not in skip and f.init]
 
 

@@ -9,6 +9,7 @@ import jax.numpy as jnp
 
 from jaxdl.errors import UserError
 from jaxdl.models.activations import get_activation
+from jaxdl.models.initializers import lecun_normal
 
 POOLS = ("none", "max", "avg")
 HEADS = ("flatten", "mean")
@@ -81,7 +82,14 @@ class ConvNet(nn.Module):
             x = x[..., None]
         h = x.astype(self.dtype)
         for c, k, s in zip(channels, self.kernel_sizes, strides, strict=True):
-            h = nn.Conv(c, (int(k),) * self.ndim, (s,) * self.ndim, padding=pad, dtype=self.dtype)(h)
+            h = nn.Conv(
+                c,
+                (int(k),) * self.ndim,
+                (s,) * self.ndim,
+                padding=pad,
+                dtype=self.dtype,
+                kernel_init=lecun_normal,
+            )(h)
             h = act(h)
             if self.pool == "max":
                 h = nn.max_pool(h, window, strides=window)
@@ -92,8 +100,8 @@ class ConvNet(nn.Module):
         else:
             h = jnp.reshape(h, (h.shape[0], -1))
         for width in self.hidden:
-            h = act(nn.Dense(int(width), dtype=self.dtype)(h))
+            h = act(nn.Dense(int(width), dtype=self.dtype, kernel_init=lecun_normal)(h))
             if self.dropout > 0.0:
                 h = nn.Dropout(self.dropout, deterministic=not train)(h)
-        logits = nn.Dense(self.num_classes, dtype=self.dtype)(h)
+        logits = nn.Dense(self.num_classes, dtype=self.dtype, kernel_init=lecun_normal)(h)
         return logits.astype(jnp.float32)

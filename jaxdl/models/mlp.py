@@ -9,6 +9,7 @@ import jax.numpy as jnp
 
 from jaxdl.errors import UserError
 from jaxdl.models.activations import get_activation
+from jaxdl.models.initializers import lecun_normal
 
 
 class MLP(nn.Module):
@@ -40,9 +41,9 @@ class MLP(nn.Module):
         act = get_activation(self.activation)
         h = jnp.reshape(x, (x.shape[0], -1)).astype(self.dtype)
         for i, width in enumerate(self.hidden_sizes):
-            y = act(nn.Dense(int(width), dtype=self.dtype)(h))
+            y = act(nn.Dense(int(width), dtype=self.dtype, kernel_init=lecun_normal)(h))
             h = h + y if self.residual and i > 0 and h.shape[-1] == y.shape[-1] else y
             if self.dropout > 0.0:
                 h = nn.Dropout(self.dropout, deterministic=not train)(h)
-        logits = nn.Dense(self.num_classes, dtype=self.dtype)(h)
+        logits = nn.Dense(self.num_classes, dtype=self.dtype, kernel_init=lecun_normal)(h)
         return logits.astype(jnp.float32)

@@ -19,6 +19,7 @@ import jax.numpy as jnp
 
 from jaxdl.errors import UserError
 from jaxdl.models.activations import get_activation
+from jaxdl.models.initializers import lecun_normal
 
 ModuleDef = Any
 
@@ -46,7 +47,7 @@ class ResNetBlock(nn.Module):
 
 
 class BottleneckResNetBlock(nn.Module):
-    """Bottleneck block (ResNet-50+): 1x1, 3x3 (strided), 1x1 x4. x [B, H, W, C] -> [B, H/s, W/s, 4*filters]."""
+    """Bottleneck block (ResNet-50+): 1x1, strided 3x3, 1x1 to 4x: [B, H, W, C] -> [B, H/s, W/s, 4F]."""
 
     filters: int
     conv: ModuleDef
@@ -93,7 +94,7 @@ class ResNet(nn.Module):
 
     @nn.compact
     def __call__(self, x: jax.Array, *, train: bool = False) -> jax.Array:
-        conv = partial(nn.Conv, use_bias=False, dtype=self.dtype)
+        conv = partial(nn.Conv, use_bias=False, dtype=self.dtype, kernel_init=lecun_normal)
         norm = partial(
             nn.BatchNorm, use_running_average=not train, momentum=0.9, epsilon=1e-5, dtype=self.dtype
         )
@@ -110,11 +111,9 @@ class ResNet(nn.Module):
         for i, block_size in enumerate(self.stage_sizes):
             for j in range(block_size):
                 strides = (2, 2) if i > 0 and j == 0 else (1, 1)
-                x = self.block_cls(
-                    self.num_filters * 2**i, strides=strides, conv=conv, norm=norm, act=act
-                )(x)
+                x = self.block_cls(self.num_filters * 2**i, strides=strides, conv=conv, norm=norm, act=act)(x)
         x = jnp.mean(x, axis=(1, 2))
-        x = nn.Dense(self.num_classes, dtype=self.dtype)(x)
+        x = nn.Dense(self.num_classes, dtype=self.dtype, kernel_init=lecun_normal)(x)
         return x.astype(jnp.float32)
 
 

@@ -50,6 +50,8 @@ def test_bad_input_raises_user_error():
         build_model("mlp", 10, width=3)
     with pytest.raises(UserError, match="no option hidden_sizes"):
         build_model("logreg", 10, hidden_sizes=(5,))
+    with pytest.raises(UserError, match="no option activation; valid: dtype"):
+        build_model("logreg", 10, activation="relu")
     with pytest.raises(UserError, match="dropout"):
         build_model("mlp", 10, dropout=1.5)
     with pytest.raises(UserError, match="dtype"):
@@ -81,4 +83,13 @@ def test_bfloat16_compute_gives_float32_logits():
 
 
 def test_registry_names():
-    assert {"mlp", "logreg", "cnn1d", "cnn2d", "resnet18", "resnet34", "resnet50", "resnet_tiny"} <= set(MODELS)
+    names = {"mlp", "logreg", "cnn1d", "cnn2d", "resnet18", "resnet34", "resnet50", "resnet_tiny"}
+    assert names <= set(MODELS)
+
+
+def test_built_from_a_config_dict():
+    import ml_collections
+
+    cfg = ml_collections.ConfigDict({"name": "mlp", "hidden_sizes": [16, 16], "residual": True})
+    model = build_model(num_classes=10, **cfg)
+    assert model.hidden_sizes == (16, 16) and model.residual  # lists become (hashable) tuples

@@ -1,0 +1,156 @@
+"""load_dataset: embedded and standard TFDS datasets read whole into numpy through TFDS data sources.
+
+No TensorFlow: every dataset is read with `builder.as_data_source()` over array_record files.
+Embedded datasets (mnist1d, digits) are generated into the data dir on first use. Standard TFDS datasets
+must already be prepared there in array_record format; jaxdl downloads only when asked (download=True).
+"""
+
+import contextlib
+import logging
+import os
+import sys
+
+import numpy as np
+import tensorflow_datasets as tfds
+
+from jaxdl.data.dataset import Dataset
+from jaxdl.data.digits_builder import Digits
+from jaxdl.data.mnist1d_builder import Mnist1d
+from jaxdl.errors import UserError
+
+EMBEDDED = {"digits": Digits, "mnist1d": Mnist1d}
+# Standard TFDS image classification: feature "image" uint8 [H, W, C] -> "inputs", "label" -> "label".
+STANDARD = ("cifar10", "cifar100", "fashion_mnist", "kmnist", "mnist", "svhn_cropped")
+SPLITS = ("train", "test")
+_EMBEDDED_KEYS = {"inputs": "inputs", "label": "label"}  # TFDS feature -> Dataset key
+_STANDARD_KEYS = {"image": "inputs", "label": "label"}
+_CHUNK = 4096  # examples decoded per data-source call
+_RANDOM_ACCESS = tfds.core.file_adapters.FileFormat.with_random_access()  # array_record, parquet
+
+
+def default_data_dir() -> str:
+    """$JAXDL_DATA_DIR if set, else ~/tensorflow_datasets (the TFDS default)."""
+    return os.path.expanduser(os.environ.get("JAXDL_DATA_DIR") or "~/tensorflow_datasets")
+
+
+def list_datasets() -> list[str]:
+    """Names load_dataset accepts: the embedded datasets, then the standard TFDS ones."""
+    return [*EMBEDDED, *STANDARD]
+
+
+def load_dataset(name: str, data_dir: str | None = None, *, download: bool = False) -> Dataset:
+    """Loads the whole train and test splits of `name` into host memory.
+
+    Embedded datasets are prepared into `data_dir` on first use (seconds, no network). Standard ones must
+    be prepared there already (array_record format) unless download=True. Raises UserError for an unknown
+    name or a standard dataset that is missing locally.
+    """
+    _check_name(name)
+    data_dir = os.path.expanduser(data_dir or default_data_dir())
+    with _absl_warnings_off():
+        builder = _builder(name, data_dir)
+        if not builder.is_prepared():
+            if name in STANDARD and not download:
+                raise UserError(
+                    f"dataset '{name}' is not in {data_dir} and jaxdl does not download unless asked: "
+                    f"set --config.data_dir to a TFDS data dir holding {name} prepared as array_record"
+                )
+            _prepare(_builder(name, data_dir, file_format="array_record"), name, data_dir)
+            builder = _builder(name, data_dir)  # read back exactly as on every later use
+        return _read(builder, name, _EMBEDDED_KEYS if name in EMBEDDED else _STANDARD_KEYS)
+
+
+def is_prepared(name: str, data_dir: str | None = None) -> bool:
+    """Whether `name` is already prepared in `data_dir` (embedded datasets prepare themselves anyway)."""
+    _check_name(name)
+    data_dir = os.path.expanduser(data_dir or default_data_dir())
+    with _absl_warnings_off():
+        return _builder(name, data_dir).is_prepared()
+
+
+def _check_name(name: str) -> None:
+    if name not in EMBEDDED and name not in STANDARD:
+        raise UserError(f"unknown dataset '{name}'; known datasets: {', '.join(list_datasets())}")
+
+
+def _builder(name: str, data_dir: str, **kwargs) -> tfds.core.DatasetBuilder:
+    """The builder for `name` in data_dir; file_format only for preparing (a prepared copy fixes its own)."""
+    if name in EMBEDDED:
+        return EMBEDDED[name](data_dir=data_dir, **kwargs)
+    return tfds.builder(name, data_dir=data_dir, **kwargs)
+
+
+def _prepare(builder: tfds.core.DatasetBuilder, name: str, data_dir: str) -> None:
+    """Runs TFDS preparation, its progress bars off and its stdout chatter replaced by one line of ours."""
+    print(f"jaxdl: preparing dataset '{name}' in {data_dir} (first use)", file=sys.stderr)
+    tqdm_utils = tfds.core.utils.tqdm_utils
+    bars = getattr(tqdm_utils, "_active", True)
+    tfds.display_progress_bar(False)
+    try:
+        with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
+            builder.download_and_prepare()
+    except ModuleNotFoundError as e:
+        # TFDS 4.9.10 needs TensorFlow to encode images while preparing (mnist, cifar10, ...), and
+        # importlib_resources (undeclared, tensorflow/datasets#11212) for any builder with a checksums file.
+        raise UserError(
+            f"preparing '{name}' with TFDS {tfds.__version__} needs the missing package '{e.name}'; prepare "
+            f"it elsewhere with `tfds build {name} --file_format=array_record`; set --config.data_dir to it"
+        ) from e
+    except OSError as e:  # no network, permission denied, disk full
+        if builder.is_prepared():  # another process finished preparing it first
+            return
+        message = f"could not prepare dataset '{name}' in {data_dir} ({e}); check --config.data_dir"
+        raise UserError(message) from e
+    finally:
+        tfds.display_progress_bar(bars)
+
+
+def _read(builder: tfds.core.DatasetBuilder, name: str, keys: dict[str, str]) -> Dataset:
+    info = builder.info
+    if not info.available_file_formats() & _RANDOM_ACCESS:
+        raise UserError(
+            f"dataset '{name}' in {builder.data_dir} is stored as {info.file_format.value}, which needs "
+            f"TensorFlow; re-prepare it with --file_format=array_record; set --config.data_dir to it"
+        )
+    missing = [s for s in SPLITS if s not in info.splits]
+    if missing:
+        raise UserError(f"dataset '{name}' in {builder.data_dir} has no split(s) {missing}")
+    (input_key,) = [k for k, v in keys.items() if v == "inputs"]
+    input_feature = info.features[input_key]
+    input_shape = tuple(input_feature.shape)
+    if None in input_shape:
+        raise UserError(f"dataset '{name}' has variable-size inputs {input_shape}; jaxdl needs a fixed shape")
+    specs = {"inputs": (input_shape, input_feature.np_dtype), "label": ((), np.int32)}
+    sources = builder.as_data_source(split=list(SPLITS))
+    train, test = (_to_numpy(source, keys, specs) for source in sources)
+    return Dataset(
+        name=name,
+        train=train,
+        test=test,
+        num_classes=int(info.features["label"].num_classes),
+        input_shape=input_shape,
+    )
+
+
+def _to_numpy(source, keys: dict[str, str], specs: dict[str, tuple]) -> dict[str, np.ndarray]:
+    """Decodes a whole data source into preallocated arrays {"inputs": [N, *shape], "label": [N]}."""
+    n = len(source)
+    out = {key: np.empty((n, *shape), dtype) for key, (shape, dtype) in specs.items()}
+    for start in range(0, n, _CHUNK):
+        indices = list(range(start, min(n, start + _CHUNK)))
+        for i, example in zip(indices, source.__getitems__(indices), strict=True):
+            for feature, key in keys.items():
+                out[key][i] = example[feature]
+    return out
+
+
+@contextlib.contextmanager
+def _absl_warnings_off():
+    """Silences TFDS's absl warnings (e.g. 'no dataset_info.json', 'OpenCV is not installed')."""
+    logger = logging.getLogger("absl")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)

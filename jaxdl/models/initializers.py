@@ -1,0 +1,23 @@
+"""Weight initializers: flax's defaults, drawn so that XLA compiles them quickly.
+
+With partitionable Threefry (jax's default PRNG), XLA:CPU takes seconds to compile random bits for some
+multi-dimensional shapes, e.g. a [3, 3, 8, 16] conv kernel, and only a fraction of that for the same count
+of bits drawn as a flat vector. Threefry bits are laid out row-major, so drawing flat and reshaping gives
+bit-identical values (tested). Measured on 2 CPU cores: `init` of resnet_tiny compiles in ~2.4 s instead
+of ~7.9 s, the MNIST-1D CNN in ~1.3 s instead of ~2.2 s.
+"""
+
+import math
+
+import jax
+import jax.numpy as jnp
+
+_TRUNCATED_STD = 0.87962566103423978  # std of a standard normal truncated to (-2, 2)
+
+
+def lecun_normal(key: jax.Array, shape: tuple[int, ...], dtype=jnp.float32) -> jax.Array:
+    """`flax.linen.initializers.lecun_normal()` (Dense/Conv default): fan-in from all axes but the last."""
+    variance = jnp.array(1.0 / math.prod(shape[:-1]), dtype=dtype)
+    stddev = jnp.sqrt(variance) / jnp.array(_TRUNCATED_STD, dtype)
+    flat = jax.random.truncated_normal(key, -2, 2, (math.prod(shape),), dtype)
+    return flat.reshape(shape) * stddev
