@@ -7,6 +7,7 @@ Expected (paper: 94%): mean test accuracy >= 0.92 over 5 seeds; measured figure 
 
 from jaxdl.config import base_config
 
+
 def get_config():
     c = base_config()
     c.dataset.name = "mnist1d"
