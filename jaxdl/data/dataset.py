@@ -22,6 +22,10 @@ class Dataset:
     num_classes: int
     input_shape: tuple[int, ...]
 
+    @property
+    def num_train(self) -> int:
+        return len(next(iter(self.train.values())))
+
 
 def to_float(x: jax.Array) -> jax.Array:
     """uint8 images [..., H, W, C] -> float32 in [0, 1]; floating inputs are returned unchanged.

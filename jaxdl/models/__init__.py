@@ -92,7 +92,17 @@ def build_model(name: str, num_classes: int, **kwargs: Any) -> nn.Module:
         raise UserError(f"bad option for model {name!r}: {e}") from None
 
 
+def build_model_from_config(model_cfg, num_classes: int, dtype: str = "float32") -> nn.Module:
+    """`build_model` from a config's `model` dict (name + options) and the run's compute dtype name."""
+    kwargs = dict(model_cfg)
+    name = kwargs.pop("name", None)
+    if "dtype" in kwargs:
+        raise UserError("set the compute dtype with --config.dtype, not inside config.model")
+    return build_model(name, num_classes=num_classes, dtype=dtype, **kwargs)
+
+
 __all__ = [
+    "build_model_from_config",
     "ACTIVATIONS",
     "MODELS",
     "MLP",

@@ -1,21 +1,26 @@
-"""Objectives. Each task file holds init + pure train_step/eval_step + metrics; `build_task` picks one."""
+"""Objectives. Each task file holds init + pure train_step/eval_step + metrics, and a `from_config`.
+
+To add an objective: write `jaxdl/tasks/<name>.py` with a class implementing `jaxdl.tasks.base.Task` and a
+`from_config(config, dataset) -> Task` function, then add one line to `TASKS`.
+"""
 
 from __future__ import annotations
 
+import importlib
+
 import ml_collections
-import optax
 
 from jaxdl.errors import UserError
 
+# task name -> module defining from_config(config, dataset)
+TASKS = {
+    "classification": "jaxdl.tasks.classification",
+}
 
-def build_task(config: ml_collections.ConfigDict, dataset, model, tx: optax.GradientTransformation):
-    """The task named by `config.task.name`, wired to its model, optimizer and dataset."""
+
+def build_task(config: ml_collections.ConfigDict, dataset):
+    """The task named by `config.task.name`, with its model(s) and optimizer(s) built from `config`."""
     name = config.task.name
-    if name == "classification":
-        from jaxdl.tasks.classification import ClassificationTask
-
-        ls = float(config.task.label_smoothing)
-        if not 0.0 <= ls < 1.0:
-            raise UserError(f"task.label_smoothing must be in [0, 1), got {ls}")
-        return ClassificationTask(model, tx, dataset.num_classes, label_smoothing=ls)
-    raise UserError(f"unknown task {name!r}; choose one of classification")
+    if name not in TASKS:
+        raise UserError(f"unknown task {name!r}; choose one of {', '.join(TASKS)}")
+    return importlib.import_module(TASKS[name]).from_config(config, dataset)

@@ -25,3 +25,7 @@ class Task(Protocol):
 
     def summarize(self, sums: dict[str, jax.Array]) -> dict[str, jax.Array]:
         """Scalar metrics from eval_step statistics summed over the whole split (leading axes kept)."""
+
+    # Optional, driver side (effects allowed): called after every evaluation and once at the end
+    # (final=True) with all replicas' states [K, ...], e.g. to write sample grids into workdir/plots.
+    # def write_artifacts(self, states: TrainState, step: int, workdir: str, final: bool) -> None: ...

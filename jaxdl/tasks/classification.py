@@ -8,7 +8,18 @@ import jax.numpy as jnp
 import optax
 
 from jaxdl.data import to_float
+from jaxdl.errors import UserError
+from jaxdl.models import build_model_from_config
+from jaxdl.train.optim import make_optimizer
 from jaxdl.train.state import TrainState
+
+
+def from_config(config, dataset) -> ClassificationTask:
+    ls = float(config.task.label_smoothing)
+    if not 0.0 <= ls < 1.0:
+        raise UserError(f"task.label_smoothing must be in [0, 1), got {ls}")
+    model = build_model_from_config(config.model, dataset.num_classes, config.dtype)
+    return ClassificationTask(model, make_optimizer(config.optimizer, config.steps), dataset.num_classes, ls)
 
 
 class ClassificationTask:

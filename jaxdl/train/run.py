@@ -23,7 +23,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *, quiet
     write_json(os.path.join(workdir, "env.json"), environment([r.__dict__ for r in exp.replicas]))
     log = MetricsLog(workdir, tensorboard=tensorboard)
     try:
-        summary = train(exp, log, quiet=quiet)
+        summary = train(exp, log, quiet=quiet, workdir=workdir)
     finally:
         log.close()
     write_json(os.path.join(workdir, "summary.json"), summary)

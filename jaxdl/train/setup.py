@@ -5,18 +5,15 @@ from __future__ import annotations
 import dataclasses
 
 import jax
-import jax.numpy as jnp
 import ml_collections
 import numpy as np
 
 from jaxdl.data import Dataset, load_dataset
 from jaxdl.errors import UserError
-from jaxdl.models import build_model
 from jaxdl.tasks import build_task
-from jaxdl.train.optim import make_optimizer
 from jaxdl.train.replicas import Replica, layout
 
-DTYPES = {"float32": jnp.float32, "bfloat16": jnp.bfloat16}
+DTYPES = ("float32", "bfloat16")
 
 
 @dataclasses.dataclass
@@ -52,15 +49,11 @@ def build_experiment(config: ml_collections.ConfigDict, dataset: Dataset | None 
     replicas = layout(config)
     if dataset is None:
         dataset = load_dataset(config.dataset.name, config.data_dir or None)
-    num_train = len(dataset.train["label"])
+    num_train = dataset.num_train
     if config.batch_size > num_train:
         raise UserError(f"batch_size {config.batch_size} is larger than the training split "
                         f"of {config.dataset.name} ({num_train} examples)")
-    model_kwargs = dict(config.model)
-    name = model_kwargs.pop("name")
-    model = build_model(name, num_classes=dataset.num_classes, dtype=DTYPES[config.dtype], **model_kwargs)
-    tx = make_optimizer(config.optimizer, config.steps)
-    task = build_task(config, dataset, model, tx)
+    task = build_task(config, dataset)
     exp = Experiment(config, dataset, task, replicas)
     try:  # shapes only: surfaces a model that cannot take this dataset's inputs before any file is written
         jax.eval_shape(task.init, jax.random.PRNGKey(0), exp.example_batch())
@@ -68,6 +61,7 @@ def build_experiment(config: ml_collections.ConfigDict, dataset: Dataset | None 
         raise
     except Exception as e:
         msg = str(e).strip().splitlines()[0] if str(e).strip() else ""
+        name = config.model.get("name")
         raise UserError(f"model {name!r} cannot be built for dataset {config.dataset.name!r} "
                         f"with inputs {dataset.input_shape}: {type(e).__name__}: {msg}") from None
     return exp

@@ -36,7 +36,7 @@ class Programs:
 
 def make_programs(exp: Experiment, length: int | None = None) -> Programs:
     cfg, task = exp.config, exp.task
-    num_train = len(exp.dataset.train["label"])
+    num_train = exp.dataset.num_train
     hparams = stacked_hparams(exp.replicas)
 
     def init_one(key, example, hp):
@@ -71,7 +71,7 @@ def mean_std(values: np.ndarray) -> dict[str, float]:
     return {"mean": float(np.mean(values)), "std": float(np.std(values))}
 
 
-def train(exp: Experiment, log, *, quiet: bool = False) -> dict[str, Any]:
+def train(exp: Experiment, log, *, quiet: bool = False, workdir: str | None = None) -> dict[str, Any]:
     """Train `exp` from scratch, writing metrics through `log` (a MetricsLog). Returns the summary dict.
 
     Train metrics are the mean over each log interval; test metrics are computed at every eval_every
@@ -108,6 +108,8 @@ def train(exp: Experiment, log, *, quiet: bool = False) -> dict[str, Any]:
             last_eval = {k: np.asarray(v) for k, v in task.summarize(sums).items()}
             log.write(step, "test", last_eval)
             last_eval_sums = sums
+            if workdir and hasattr(task, "write_artifacts"):
+                task.write_artifacts(states, step, workdir, final=step == cfg.steps)
         bar.update(n)
         bar.set_postfix(loss=f"{np.nanmean(metrics['loss'][:, -1]):.4f}", steps_per_s=f"{step / train_s:.0f}")
     bar.close()
