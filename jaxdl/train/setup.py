@@ -62,6 +62,6 @@ def build_experiment(config: ml_collections.ConfigDict, dataset: Dataset | None 
     except Exception as e:
         msg = str(e).strip().splitlines()[0] if str(e).strip() else ""
         name = config.model.get("name")
-        raise UserError(f"model {name!r} cannot be built for dataset {config.dataset.name!r} "
-                        f"with inputs {dataset.input_shape}: {type(e).__name__}: {msg}") from None
+        raise UserError(f"cannot initialise model {name!r} with its optimizer on dataset {config.dataset.name!r} "
+                        f"(inputs {dataset.input_shape}): {type(e).__name__}: {msg}") from None
     return exp
