@@ -159,6 +159,7 @@ def grid_figure(images: np.ndarray, ncols: int = 10, value_range: tuple[float, f
     nrows = -(-n // ncols)
     signal = images.ndim == 2 or (images.ndim == 3 and images.shape[-1] == 1)
     lo, hi = value_range if value_range is not None else (float(np.nanmin(images)), float(np.nanmax(images)))
+    hi = hi if hi > lo else lo + 1.0  # constant images: any non-empty range shows them
     fig = Figure(figsize=(1.2 * ncols * (1.5 if signal else 1), 1.2 * nrows + (0.4 if title else 0)))
     axes = fig.subplots(nrows, ncols, squeeze=False)
     for i, ax in enumerate(axes.flat):
@@ -208,3 +209,45 @@ def standard_plots(run: Run) -> list[str]:
     if samples is not None:
         out.append(save(sample_grid_figure(*samples), os.path.join(run.plots_dir, "samples.png")))
     return out
+
+
+def table_figure(rows: list[dict], title: str = "test accuracy") -> Figure:
+    """Bars of measured mean ± std next to the published number for each row of `jaxdl.tables.compare_rows`."""
+    fig = Figure(figsize=(1.2 * len(rows) + 2, 3.5))
+    ax = fig.subplots()
+    x = np.arange(len(rows))
+    paper = [np.nan if r["paper"] is None else r["paper"] for r in rows]
+    mean = [np.nan if r["mean"] is None else r["mean"] for r in rows]
+    std = [0.0 if r["std"] is None else r["std"] for r in rows]
+    ax.bar(x - 0.2, paper, 0.4, label="paper", color="lightgray", edgecolor="gray")
+    ax.bar(x + 0.2, mean, 0.4, yerr=std, capsize=3, label="jaxdl (mean ± std)")
+    for i in np.flatnonzero(np.isnan(mean)):
+        ax.text(x[i] + 0.2, 0.02, "not run", rotation=90, ha="center", va="bottom", fontsize=7)
+    ax.set_xticks(x, [r["model"] for r in rows])
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("accuracy")
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def latent_map_figure(latents: np.ndarray, labels: np.ndarray, title: str = "latent space") -> Figure:
+    """Latent codes [N, D] as a scatter coloured by int labels [N]: the first two dimensions when D == 2,
+    otherwise their first two principal components (the axis labels say which)."""
+    z = np.asarray(latents, np.float64)
+    if z.shape[1] == 2:
+        xy, names = z, ("z[0]", "z[1]")
+    else:
+        zc = z - z.mean(0)
+        _, _, vt = np.linalg.svd(zc, full_matrices=False)
+        xy, names = zc @ vt[:2].T, ("PC 1", "PC 2")
+    fig = Figure(figsize=(5, 4.3))
+    ax = fig.subplots()
+    sc = ax.scatter(xy[:, 0], xy[:, 1], c=labels, cmap="tab10", s=6, alpha=0.8)
+    fig.colorbar(sc, ax=ax, label="class")
+    ax.set_xlabel(names[0])
+    ax.set_ylabel(names[1])
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig

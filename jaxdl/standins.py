@@ -12,8 +12,8 @@ import ml_collections
 import numpy as np
 
 from jaxdl.config import base_config, sweep_dict
-from jaxdl.train.rundir import write_json
 from jaxdl.train.run import train_and_evaluate
+from jaxdl.train.rundir import write_json
 
 # MNIST-1D table model name -> the model config its stand-in trains (the table script owns the real recipes)
 TABLE_MODELS = {"logreg": dict(name="logreg"), "mlp": dict(name="mlp", hidden_sizes=(32,))}
