@@ -90,7 +90,7 @@ def cmd_plot(args, overrides) -> int:
         written = plots.standard_plots(run)
     except OSError as e:  # e.g. a read-only run directory
         raise UserError(f"cannot write plots into {run.plots_dir}: {e.strerror or e}") from None
-    print("\n".join(written))
+    print("\n".join(written) if written else f"nothing to plot in {args.workdir} yet")
     return 0
 
 

@@ -59,7 +59,7 @@ class Run:
     def sweep(self) -> dict[str, list[float]]:
         """Swept hyperparameter ("optimizer.learning_rate") -> its distinct values in replica order; {} if none."""
         out: dict[str, list[float]] = {}
-        for r in self.replicas:
+        for r in (self.summary or self.env).get("replicas", []):  # [] for a run that has not started
             for k, v in r.get("hparams", {}).items():
                 if v not in out.setdefault(k, []):
                     out[k].append(v)

@@ -122,3 +122,11 @@ def test_table_json_schema_and_comparison(tmp_path):
     text = tables.format_comparison(rows).splitlines()
     assert text[3].split() == ["mlp", "68.0%", "50.0%", "±", "2.0", "5", "-"]
     assert text[2].split() == ["logreg", "32.0%", "-", "-", "-"]
+
+
+def test_jaxdl_plot_on_a_run_that_has_not_started(sweep_run, tmp_path, capsys):
+    workdir = tmp_path / "w"
+    workdir.mkdir()
+    shutil.copy(os.path.join(sweep_run.path, "config.json"), workdir)
+    assert main(["plot", "--workdir", str(workdir)]) == 0
+    assert "nothing to plot" in capsys.readouterr().out
