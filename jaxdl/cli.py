@@ -1,4 +1,4 @@
-"""`jaxdl train | bench | datasets`: the command line. Bad input is one line on stderr and exit code 2."""
+"""`jaxdl train | bench | plot | datasets`: the command line. Bad input is one line on stderr and exit code 2."""
 
 from __future__ import annotations
 
@@ -81,6 +81,19 @@ def cmd_bench(args, overrides) -> int:
     return 0
 
 
+def cmd_plot(args, overrides) -> int:
+    from jaxdl import plots
+    from jaxdl.runs import load_run
+
+    run = load_run(args.workdir)
+    try:
+        written = plots.standard_plots(run)
+    except OSError as e:  # e.g. a read-only run directory
+        raise UserError(f"cannot write plots into {run.plots_dir}: {e.strerror or e}") from None
+    print("\n".join(written) if written else f"nothing to plot in {args.workdir} yet")
+    return 0
+
+
 def cmd_datasets(args, overrides) -> int:
     from jaxdl.data import list_datasets
 
@@ -105,6 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-sequential", action="store_true", help="skip the K sequential single-run baseline")
     p.add_argument("--json", default=None, help="also write the report as JSON here")
     p.set_defaults(fn=cmd_bench)
+    p = sub.add_parser("plot", help="write the standard plots of a run into WORKDIR/plots/")
+    p.add_argument("--workdir", required=True, help="run directory")
+    p.set_defaults(fn=cmd_plot)
     p = sub.add_parser("datasets", help="list the datasets jaxdl knows")
     p.set_defaults(fn=cmd_datasets)
     return parser
