@@ -39,7 +39,7 @@ def learning_curves(run: Run, path: str | None = None) -> str:
         plot_curves(ax, steps, values, labels if len(labels) <= 10 else None)
         ax.set_title(f"{split} {key}")
         ax.set_xlabel("step")
-        if key == "loss":
+        if key == "loss" and np.nanmin(values) > 0:  # a Gaussian negative ELBO can be negative
             ax.set_yscale("log")
     if len(labels) <= 10:
         axes[0][-1].legend(fontsize=7)

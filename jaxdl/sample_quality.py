@@ -112,7 +112,7 @@ def _train_scorer(dataset: Dataset, steps: int):
     from jaxdl.config import base_config
     from jaxdl.train.loop import pad_for_eval
     from jaxdl.train.setup import build_experiment
-    from jaxdl.train.trainer import make_programs, init_states
+    from jaxdl.train.trainer import init_states, make_programs
 
     c = base_config()
     c.dataset.name = dataset.name

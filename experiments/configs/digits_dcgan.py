@@ -19,7 +19,7 @@ def get_config():
     c.optimizer.learning_rate = 2e-4
     c.optimizer.b1 = 0.5
     c.batch_size = 64
-    c.steps = 5000
+    c.steps = 2000
     c.log_every = 100
     c.eval_every = 1000
     c.eval_batch_size = 360
