@@ -3,7 +3,10 @@ tanh), discriminator 32 -> 64 strided convs with leaky ReLU, 32-d latent; Adam 2
 
     jaxdl train --config experiments/configs/digits_dcgan.py --workdir runs/digits_dcgan --config.replicas=3
 
-Measured (CPU, 3 replicas): see the "Generative models" section of README.md / experiments/RESULTS.md.
+Measured here (shared, heavily loaded 2-core CPU, 3 replicas, seeds 0-2; 892 s wall, 43 s compile): final test
+d_loss 1.279 ± 0.005, g_loss 0.828 ± 0.034. sample_quality.json (same cached scorer as digits_vae, 91.4% test
+accuracy): samples classifier score 6.40 / 6.39 / 6.29, classifier Fréchet 3.43 / 3.66 / 3.62 (n = 360); real
+test split: 8.55 and 1.85.
 Writes plots/samples_step*.png, samples.npy [3000, 8, 8, 1], samples_meta.json and sample_quality.json.
 """
 

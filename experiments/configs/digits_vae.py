@@ -3,7 +3,10 @@ likelihood with fixed observation std 0.1 (inputs are grey levels in [0, 1]), Ad
 
     jaxdl train --config experiments/configs/digits_vae.py --workdir runs/digits_vae --config.replicas=3
 
-Measured (CPU, 3 replicas): see the "Generative models" section of README.md / experiments/RESULTS.md.
+Measured here (shared 2-core CPU, 3 replicas, seeds 0-2; 98.7 s wall, 13.0 s compile): test negative ELBO
+-22.91 ± 0.37 nats (reconstruction -39.45 ± 0.42, KL 16.54 ± 0.22; negative because the Gaussian density with
+std 0.1 exceeds 1). sample_quality.json (scorer: MLP, 1000 steps, 91.4% test accuracy): samples classifier score
+6.16 / 6.01 / 6.11, classifier Fréchet 4.93 / 5.37 / 5.20 (n = 360); real test split: 8.55 and 1.85.
 Writes plots/samples_step*.png, plots/reconstructions.png, plots/interpolation.png, samples.npy
 [3000, 8, 8, 1], samples_meta.json and sample_quality.json.
 """
