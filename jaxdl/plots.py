@@ -251,3 +251,37 @@ def latent_map_figure(latents: np.ndarray, labels: np.ndarray, title: str = "lat
     ax.set_title(title)
     fig.tight_layout()
     return fig
+
+
+def tile(images: np.ndarray, ncols: int = 8, pad: int = 1) -> np.ndarray:
+    """images [N, H, W, C] -> one [rows * (H + pad) - pad, ncols * (W + pad) - pad, C] mosaic (pad = 1.0)."""
+    n, h, w, c = images.shape
+    ncols = min(ncols, n)
+    rows = -(-n // ncols)
+    out = np.ones((rows * (h + pad) - pad, ncols * (w + pad) - pad, c), np.float32)
+    for i, img in enumerate(images):
+        r, col = divmod(i, ncols)
+        out[r * (h + pad):r * (h + pad) + h, col * (w + pad):col * (w + pad) + w] = img
+    return out
+
+
+def image_grids(panels: dict[str, np.ndarray], path: str, ncols: int = 8) -> str:
+    """One panel per entry (title -> images [N, H, W, C] in [0, 1]), side by side, each a tiled mosaic.
+
+    Sample grids, reconstruction grids and interpolation strips of the generative tasks use this (a mosaic
+    is one image per panel, cheaper than `grid_figure`'s one axis per image). Returns the path.
+    """
+    rows = max(-(-len(images) // ncols) for images in panels.values())
+    width = 3.2 * max(1, ncols / 8)
+    fig = Figure(figsize=(width * len(panels), 0.5 + width * rows / ncols))
+    axes = fig.subplots(1, len(panels), squeeze=False)
+    for ax, (title, images) in zip(axes[0], panels.items(), strict=True):
+        mosaic = np.clip(tile(np.asarray(images, np.float32), ncols), 0, 1)
+        if mosaic.shape[-1] == 1:
+            ax.imshow(mosaic[..., 0], cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+        else:
+            ax.imshow(mosaic, interpolation="nearest")
+        ax.set_title(title, fontsize=8)
+        ax.axis("off")
+    fig.tight_layout()
+    return save(fig, path)
