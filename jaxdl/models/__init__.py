@@ -18,6 +18,7 @@ from jaxdl.models.activations import ACTIVATIONS, get_activation
 from jaxdl.models.cnn import ConvNet
 from jaxdl.models.mlp import MLP
 from jaxdl.models.rnn import RNNClassifier
+from jaxdl.models.seq2seq import Seq2Seq
 from jaxdl.models.resnet import (
     BottleneckResNetBlock,
     ResNet,
@@ -49,6 +50,7 @@ MODELS: dict[str, Callable[..., nn.Module]] = {
     "rnn": RNNClassifier,
     # the MNIST-1D paper's GRU: bidirectional, hidden 6, all 40 steps flattened into one linear layer
     "gru_mnist1d": partial(RNNClassifier, cell="gru", hidden_size=6, bidirectional=True, head="flatten"),
+    "seq2seq": Seq2Seq,
     "lstm_text": partial(RNNClassifier, cell="lstm", bidirectional=True, head="mean", vocab_size=20000),
 }
 

@@ -15,6 +15,7 @@ from jaxdl.errors import UserError
 # task name -> module defining from_config(config, dataset)
 TASKS = {
     "classification": "jaxdl.tasks.classification",
+    "seq2seq": "jaxdl.tasks.seq2seq",
 }
 
 
