@@ -4,7 +4,11 @@ evaluation.
 
     jaxdl train --config experiments/configs/addition_seq2seq.py --workdir runs/addition
 
-Expected: held-out sequence accuracy (whole answer and EOS right) >= 0.99. Measured: see below.
+Target: held-out sequence accuracy (whole answer and EOS right) >= 0.99 in under 60 s on 2 cores.
+NOT MET yet. Measured on a shared 2-core CPU: this config, 1500 steps: sequence accuracy 0.026, token
+accuracy 0.641 (wall 119 s, compile 30 s); with --config.model.attention=True: 0.035 / 0.640 (wall 142 s).
+The loss still falls at 1500 steps; Flax's example needs a 512-wide LSTM and 1800 steps for 1.0. To try:
+wider LSTM, more steps, reversed source digits.
 """
 
 from jaxdl.config import base_config
