@@ -17,8 +17,6 @@ from jaxdl.errors import UserError
 from jaxdl.models.activations import ACTIVATIONS, get_activation
 from jaxdl.models.cnn import ConvNet
 from jaxdl.models.mlp import MLP
-from jaxdl.models.rnn import RNNClassifier
-from jaxdl.models.seq2seq import Seq2Seq
 from jaxdl.models.resnet import (
     BottleneckResNetBlock,
     ResNet,
@@ -28,6 +26,8 @@ from jaxdl.models.resnet import (
     ResNetBlock,
     ResNetTiny,
 )
+from jaxdl.models.rnn import RNNClassifier
+from jaxdl.models.seq2seq import Seq2Seq
 
 MODELS: dict[str, Callable[..., nn.Module]] = {
     "mlp": MLP,
