@@ -17,6 +17,7 @@ TASKS = {
     "classification": "jaxdl.tasks.classification",
     "vae": "jaxdl.tasks.vae",
     "gan": "jaxdl.tasks.gan",
+    "seq2seq": "jaxdl.tasks.seq2seq",
 }
 
 

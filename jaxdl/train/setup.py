@@ -48,7 +48,8 @@ def build_experiment(config: ml_collections.ConfigDict, dataset: Dataset | None 
         raise UserError(f"unknown dtype {config.dtype!r}; choose one of {', '.join(DTYPES)}")
     replicas = layout(config)
     if dataset is None:
-        dataset = load_dataset(config.dataset.name, config.data_dir or None)
+        options = {k: v for k, v in config.dataset.items() if k != "name"}  # e.g. a text dataset's max_len
+        dataset = load_dataset(config.dataset.name, config.data_dir or None, **options)
     num_train = dataset.num_train
     if config.batch_size > num_train:
         raise UserError(f"batch_size {config.batch_size} is larger than the training split "
