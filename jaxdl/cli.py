@@ -67,7 +67,7 @@ def cmd_train(args, overrides) -> int:
     try:
         summary = train_and_evaluate(config, args.workdir, quiet=args.quiet, overwrite=args.overwrite)
     except Preempted as p:
-        resume = shlex.join(["jaxdl", *(a for a in sys.argv[1:] if a != "--overwrite")])
+        resume = shlex.join(["jaxdl", *(a for a in args.argv if a != "--overwrite")])
         print(f"jaxdl: stopped by {signal.Signals(p.signum).name} at step {p.step}, checkpoint saved in "
               f"{p.checkpoint_dir}; resume with: {resume}", file=sys.stderr)
         return 128 + p.signum
@@ -124,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         rest, overrides = split_overrides(argv)
         args = build_parser().parse_args(rest)
+        args.argv = argv
         if overrides and args.command != "train":
             raise UserError(f"--config.* overrides are not accepted by 'jaxdl {args.command}'")
         return args.fn(args, overrides)

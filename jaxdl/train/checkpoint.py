@@ -147,6 +147,11 @@ class Checkpoints:
         host = jax.tree_util.tree_map(lambda x: np.array(x, copy=True), jax.device_get(tree))
         self.manager.save(step, args=ocp.args.StandardSave(host))
 
+    def wait(self) -> None:
+        """Block until the pending save (if any) is committed."""
+        if self._manager is not None:
+            self._manager.wait_until_finished()
+
     def close(self) -> None:
         """Wait for pending saves to commit, then release the manager."""
         if self._manager is not None:

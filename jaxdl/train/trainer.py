@@ -144,6 +144,8 @@ def train(exp: Experiment, log, *, quiet: bool = False, workdir: str | None = No
             states, metrics = fn(states, train_data, jnp.int32(step), data_keys)
             metrics = jax.device_get(metrics)  # also waits for the chunk: the timing below is honest
             train_s += time.perf_counter() - t
+            if checkpoints:  # the previous save wrote while this chunk ran; it is committed from here on
+                checkpoints.wait()
             n = next(iter(metrics.values())).shape[1]
             step += n
             log.write(step, "train", {k: v.mean(axis=1) for k, v in metrics.items()})
