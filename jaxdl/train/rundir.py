@@ -159,7 +159,8 @@ class MetricsLog:
         if self._tensorboard() is not None:
             for k, v in metrics.items():
                 v = np.asarray(v, np.float64).reshape(-1)
-                self.tb.add_scalar(f"{split}/{k}", float(np.nanmean(v)), step)
+                if np.isfinite(v).any():  # every replica diverged: nothing to average
+                    self.tb.add_scalar(f"{split}/{k}", float(np.nanmean(v)), step)
                 if 1 < len(v) <= 16:
                     for r, x in enumerate(v):
                         self.tb.add_scalar(f"{split}/{k}/replica_{r}", float(x), step)
