@@ -116,16 +116,17 @@ class Checkpoints:
             try:
                 tree = self.restore(template, step)
             except (ValueError, OSError) as e:
-                print(f"jaxdl: warning: checkpoint {self.path(step)} is damaged ({e}); trying an older one",
-                      file=sys.stderr)
-                damaged.append(step)
+                damaged.append((step, e))
                 continue
+            for bad, e in damaged:  # warned only when resuming; with no good one the error says it all
+                print(f"jaxdl: warning: checkpoint {self.path(bad)} is damaged ({e}); "
+                      f"resuming from step {step}", file=sys.stderr)
             if move_damaged and damaged:
-                self._move_aside(damaged)
+                self._move_aside([bad for bad, _ in damaged])
             return tree, step
         if steps:
-            raise UserError(f"no usable checkpoint in {self.directory} (all {len(steps)} damaged); "
-                            "use --overwrite to start again")
+            raise UserError(f"no usable checkpoint in {self.directory}: all {len(steps)} damaged "
+                            f"(newest: {damaged[0][1]}); use --overwrite to start again")
         return None
 
     def _move_aside(self, steps: list[int]) -> None:

@@ -153,6 +153,6 @@ def test_eval_restores_a_checkpoint_and_matches_the_logged_test_metrics(tiny_run
     with open(os.path.join(w, "checkpoints", "120", "default", "_METADATA"), "w") as f:
         f.write("{not json")  # unreadable metadata in the latest: eval falls back and says so
     assert main(["eval", "--workdir", w]) == 0
-    assert "checkpoints/120 is damaged" in capsys.readouterr().err
+    assert "checkpoints/120 is damaged" in capsys.readouterr().err  # resuming from step 80
     assert json.load(open(os.path.join(w, "eval.json")))["metrics"]["accuracy"] == logged[80]["accuracy"]
     assert os.path.isdir(os.path.join(w, "checkpoints", "120"))  # eval moves nothing
