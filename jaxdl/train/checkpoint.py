@@ -51,10 +51,11 @@ class Checkpoints:
     @property
     def manager(self) -> ocp.CheckpointManager:
         if self._manager is None:
+            # read_only: never saves, so no preservation policy can delete anything (orbax's own read_only
+            # mode only adds log noise); otherwise a save killed half-way left a tmp dir to clean up.
             options = ocp.CheckpointManagerOptions(
                 preservation_policy=None if self.read_only else ocp.checkpoint_managers.LatestN(n=self.keep),
-                create=not self.read_only, read_only=self.read_only,
-                cleanup_tmp_directories=not self.read_only)  # a save killed half-way leaves a tmp dir
+                create=not self.read_only, cleanup_tmp_directories=not self.read_only)
             self._manager = ocp.CheckpointManager(self.directory, options=options,
                                                   item_handlers=ocp.StandardCheckpointHandler())
         return self._manager

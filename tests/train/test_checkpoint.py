@@ -100,6 +100,7 @@ def test_sigkill_anywhere_then_resume_is_bitwise_identical(env, tiny_run, tmp_pa
     out = subprocess.run([sys.executable, "-m", "jaxdl.cli", "train", "--config", CONFIG, "--workdir", str(w),
                           "--quiet"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr
+    assert not [n for n in os.listdir(w / "checkpoints") if "tmp" in n]  # the half-written save is cleaned up
     assert_same_run(str(w), tiny_run)
     env_json = json.load(open(w / "env.json"))
     assert [r["step"] for r in env_json["resumes"]][0] in (40, 80)
