@@ -17,11 +17,11 @@ from jaxdl.train.setup import build_experiment
 from jaxdl.train.trainer import diverged_mask, init_states, make_programs, mean_std
 
 
-def evaluate_workdir(workdir: str, step: int | None = None) -> dict[str, Any]:
-    """Evaluate checkpoint `step` (default: the newest good one) of the run in `workdir` on its test split.
+def restore_run(workdir: str, step: int | None = None):
+    """Restore checkpoint `step` (default: the newest good one) of the run in `workdir`.
 
-    Writes and returns eval.json: {"step", "split": "test", "metrics": name -> [K], "mean_std", "replicas",
-    "checkpoint"}. A diverged replica's metrics are NaN (null). Bad input raises UserError, nothing written.
+    Returns (experiment, programs, states with a leading replica axis [K, ...], step, checkpoint path).
+    The one restore path: `jaxdl eval`, notebooks and `jaxdl.inspection` all come through here.
     """
     config_path = os.path.join(workdir, "config.json")
     if not os.path.isfile(config_path):
@@ -47,13 +47,24 @@ def evaluate_workdir(workdir: str, step: int | None = None) -> dict[str, Any]:
         except (ValueError, OSError) as e:
             raise UserError(f"checkpoint {checkpoints.path(step)} is damaged ({e})") from None
     states = tree["states"]
+    return exp, programs, states, step, checkpoints.path(step)
+
+
+def evaluate_workdir(workdir: str, step: int | None = None) -> dict[str, Any]:
+    """Evaluate checkpoint `step` (default: the newest good one) of the run in `workdir` on its test split.
+
+    Writes and returns eval.json: {"step", "split": "test", "metrics": name -> [K], "mean_std", "replicas",
+    "checkpoint"}. A diverged replica's metrics are NaN (null). Bad input raises UserError, nothing written.
+    """
+    exp, programs, states, step, path = restore_run(workdir, step)
+    config = exp.config
     batches = jax.device_put(pad_for_eval(exp.dataset.test, config.eval_batch_size))
     sums = jax.device_get(programs.evaluate(states, batches))
     diverged = diverged_mask(states, step)
     metrics = {k: np.where(diverged, np.nan, np.asarray(v, np.float64))
                for k, v in exp.task.summarize(sums).items()}
     result = {
-        "step": int(step), "split": "test", "checkpoint": checkpoints.path(step),
+        "step": int(step), "split": "test", "checkpoint": path,
         "metrics": {k: v.tolist() for k, v in metrics.items()},
         "mean_std": {k: mean_std(v[~diverged]) for k, v in metrics.items()},
         "replicas": [dict(index=r.index, seed=r.seed, hparams=r.hparams,
