@@ -1,8 +1,8 @@
 """Activations with their derivatives written out by hand, for the hand-written backward pass.
 
 Each entry pairs the model's activation `jaxdl.models.activations.ACTIVATIONS[name]` (flax's definitions)
-with its derivative, derived by hand. The derivative takes both the pre-activation `z` and the output `a = fn(z)`, because
-several derivatives are cheapest in terms of the output (sigmoid: a(1-a), tanh: 1-a²).
+with its derivative, derived by hand. The derivative takes both the pre-activation `z` and the output
+`a = fn(z)`, because several derivatives are cheapest in terms of the output (sigmoid: a(1-a), tanh: 1-a²).
 At kinks the derivative is the one `jax.grad` uses: relu'(0) = 0, leaky_relu'(0) = 1, elu'(0) = 1.
 """
 

@@ -6,10 +6,10 @@ derivative the gradient claims, <g, v>, with the central difference
     (loss(p + εv) - loss(p - εv)) / 2ε        error O(ε² L''') + O(u |L| / ε),  u = 2⁻⁵² in float64
 
 so a leaf with a wrong gradient is named, whatever the model size (two loss evaluations per direction, not
-per parameter). Everything runs inside `jax.enable_x64(True)` (a context: global state is restored after)
-with the parameters cast to float64; the loss must then compute in its inputs' dtype — for jaxdl models
-build them with `dtype=jnp.float64` (e.g. `build_model("cnn1d", 10, dtype=jnp.float64)`) and feed
-float64 inputs, otherwise float32 rounding (~1e-7 relative) swamps the check.
+per parameter), and the loss compiles once. Everything runs inside `jax.enable_x64(True)` (a context:
+global state is restored after) with the parameters cast to float64; the loss must then compute in its
+inputs' dtype — for jaxdl models build them with `dtype=jnp.float64` (e.g. `build_model("cnn1d", 10,
+dtype=jnp.float64)`) and feed float64 inputs, otherwise float32 rounding (~1e-7 relative) swamps the check.
 """
 
 from __future__ import annotations
@@ -45,43 +45,47 @@ class GradCheck:
 
 
 def check_gradients(loss_fn: Callable[[Any], jax.Array], params: Any,
-                    grad_fn: Callable[[Any], Any] | None = None, *, key: jax.Array | None = None,
+                    grad_fn: Callable[[Any], Any] | None = None, *, seed: int = 0,
                     directions: int = 2, eps: float = 1e-6, rtol: float = 1e-6) -> GradCheck:
     """Check `grad_fn(params)` (default `jax.grad(loss_fn)`) against central differences of `loss_fn`.
 
     loss_fn: params -> scalar; params: any pytree of float arrays (cast to float64 here); grad_fn: params ->
-    pytree like params. Relative error per direction: |fd - <g,v>| / max(|fd|, |<g,v>|, 1e-8 · scale),
-    scale = the largest |directional derivative| seen, so leaves whose gradient is ~0 are not judged on
-    noise. Returns a GradCheck; `assert_gradients_ok` raises with the table instead.
+    pytree like params. A leaf's error: max over its directions of |fd - <g,v>| / max(|g_leaf|, |fd|, floor),
+    floor = 1e-8 · the largest leaf gradient norm, so leaves whose gradient is ~0 are not judged on noise.
+    `seed` draws the random directions. Returns a GradCheck; `assert_gradients_ok` raises with the
+    per-leaf table instead.
     """
-    key = jax.random.PRNGKey(0) if key is None else key
+    rng = np.random.default_rng(seed)  # directions: an explicit generator, no global state
     with jax.enable_x64(True):
         params = jax.tree_util.tree_map(lambda p: jnp.asarray(p, jnp.float64), params)
-        grads = (grad_fn or jax.grad(loss_fn))(params)
-        leaves, treedef = jax.tree_util.tree_flatten_with_path(params)
-        grad_leaves = treedef.flatten_up_to(grads)
+        paths, treedef = jax.tree_util.tree_flatten_with_path(params)
+        grads = treedef.flatten_up_to(jax.device_get(jax.jit(grad_fn or jax.grad(loss_fn))(params)))
 
-        @jax.jit
+        @jax.jit  # compiled once: every leaf's directions are full pytrees, zero outside the leaf
         def central_difference(params, direction):
             plus = jax.tree_util.tree_map(lambda p, v: p + eps * v, params, direction)
             minus = jax.tree_util.tree_map(lambda p, v: p - eps * v, params, direction)
             return (loss_fn(plus) - loss_fn(minus)) / (2 * eps)
 
-        zeros = [jnp.zeros_like(p) for _, p in leaves]
-        pairs = {}  # leaf name -> [(finite difference, analytic)]
-        for i, (path, leaf) in enumerate(leaves):
-            name = jax.tree_util.keystr(path)
-            pairs[name] = []
-            for d in range(directions):
-                v = jax.random.normal(jax.random.fold_in(jax.random.fold_in(key, i), d), leaf.shape, jnp.float64)
-                v = v / jnp.linalg.norm(v)
-                direction = treedef.unflatten([v if j == i else z for j, z in enumerate(zeros)])
-                fd = float(central_difference(params, direction))
-                analytic = float(jnp.vdot(jnp.asarray(grad_leaves[i], jnp.float64), v))
-                pairs[name].append((fd, analytic))
-    scale = max((max(abs(a), abs(b)) for ps in pairs.values() for a, b in ps), default=0.0)
-    floor = max(1e-8 * scale, np.finfo(np.float64).tiny)
-    errors = {name: max(abs(fd - an) / max(abs(fd), abs(an), floor) for fd, an in ps) for name, ps in pairs.items()}
+        zeros = [np.zeros(p.shape) for _, p in paths]
+        results = []  # per leaf: (finite differences [directions], <g, v> [directions], |g|)
+        for i, (_, leaf) in enumerate(paths):
+            g = np.asarray(grads[i], np.float64).ravel()
+            fd, an = [], []
+            for _ in range(directions):
+                v = rng.standard_normal(leaf.size)
+                v /= np.linalg.norm(v)
+                direction = treedef.unflatten([v.reshape(leaf.shape) if j == i else z for j, z in enumerate(zeros)])
+                fd.append(float(central_difference(params, direction)))
+                an.append(float(v @ g))
+            results.append((np.array(fd), np.array(an), np.linalg.norm(g)))
+    names = [jax.tree_util.keystr(path) for path, _ in paths]
+    # |fd - <g,v>| relative to the leaf's gradient norm |g| (>= |<g,v>|): a random unit direction can be
+    # nearly orthogonal to g, and then the error relative to <g,v> itself is noise.
+    scale = max((float(n) for _, _, n in results), default=0.0)
+    floor = max(1e-8 * scale, np.finfo(np.float64).tiny)  # leaves whose gradient is ~0 are judged absolutely
+    errors = {name: float(np.max(np.abs(fd - an)) / max(float(n), float(np.max(np.abs(fd))), floor))
+              for name, (fd, an, n) in zip(names, results, strict=True)}
     return GradCheck(errors, rtol)
 
 
