@@ -49,3 +49,38 @@ def learning_curves(run: Run, path: str | None = None) -> str:
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+def compare_runs(runs: dict[str, Run], path: str, panels=(("train", "loss"), ("test", "accuracy")),
+                 title: str = "") -> str:
+    """Overlay several runs' replica-mean curves, one panel per (split, metric); a last panel shows each
+    run's largest |difference| from the first run, per step, on a log scale. Returns the PNG's path."""
+    fig, axes = plt.subplots(1, len(panels) + 1, figsize=(4.5 * (len(panels) + 1), 3.5), squeeze=False)
+    (first_label, first), *others = runs.items()
+    styles = ["-", "--", ":", "-."]
+    for ax, (split, key) in zip(axes[0], panels, strict=False):
+        for i, (label, run) in enumerate(runs.items()):
+            steps, values = run.series(split, key)
+            ax.plot(steps, np.nanmean(values, 1), styles[i % len(styles)], lw=1.5, label=label)
+        ax.set_title(f"{split} {key}")
+        ax.set_xlabel("step")
+        if key == "loss":
+            ax.set_yscale("log")
+    axes[0][0].legend(fontsize=7)
+    ax = axes[0][-1]
+    for split, key in panels:
+        steps, ref = first.series(split, key)
+        for label, run in others:
+            diff = np.max(np.abs(run.series(split, key)[1] - ref), axis=1)
+            ax.plot(steps, np.maximum(diff, 1e-12), ".-", lw=0.8, label=f"{split} {key}: {label}")
+    ax.set_yscale("log")
+    ax.set_title(f"|difference| from {first_label} (0 drawn at 1e-12)")
+    ax.set_xlabel("step")
+    ax.legend(fontsize=7)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

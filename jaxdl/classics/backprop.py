@@ -66,11 +66,16 @@ def softmax_cross_entropy(logits: jax.Array, targets: jax.Array) -> tuple[jax.Ar
     Same definition as `optax.softmax_cross_entropy(logits, targets).mean()`: log-softmax with the row max
     subtracted first, so exp never overflows.
     """
-    shifted = logits - jnp.max(logits, axis=-1, keepdims=True)
-    log_probs = shifted - jnp.log(jnp.sum(jnp.exp(shifted), axis=-1, keepdims=True))
+    shifted = logits - jnp.max(logits, axis=-1, keepdims=True)  # the max is a constant: no gradient
+    exp = jnp.exp(shifted)
+    total = jnp.sum(exp, axis=-1, keepdims=True)
+    log_probs = shifted - jnp.log(total)
     loss = jnp.mean(-jnp.sum(targets * log_probs, axis=-1))
-    # ∂/∂logits_c of -Σ t log softmax = softmax_c Σ t - t_c = softmax_c - t_c (targets sum to 1)
-    return loss, (jnp.exp(log_probs) - targets) / logits.shape[0]
+    # Chain rule, last operation first. The result is (softmax - targets) / B (targets sum to 1), but written
+    # in these steps it rounds exactly as jax.grad of the forward above does (measured: bitwise on CPU).
+    dlog_probs = targets * -(1.0 / logits.shape[0])  # through the mean over B and the minus sign
+    dtotal = -jnp.sum(dlog_probs, axis=-1, keepdims=True) / total  # log_probs = shifted - log(total)
+    return loss, dlog_probs + dtotal * exp  # shifted feeds log_probs directly and through total = Σ exp
 
 
 @dataclasses.dataclass(frozen=True)
