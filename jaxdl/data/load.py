@@ -13,14 +13,19 @@ import sys
 import numpy as np
 import tensorflow_datasets as tfds
 
+from jaxdl.data.addition_builder import CHARS, Addition
 from jaxdl.data.dataset import Dataset
 from jaxdl.data.digits_builder import Digits
 from jaxdl.data.mnist1d_builder import Mnist1d
+from jaxdl.data.text import read_text_classification
 from jaxdl.errors import UserError
 
-EMBEDDED = {"digits": Digits, "mnist1d": Mnist1d}
+EMBEDDED = {"digits": Digits, "mnist1d": Mnist1d, "addition": Addition}
+SEQUENCE = {"addition": len(CHARS)}  # embedded seq2seq datasets ("inputs", "targets") -> vocabulary size
 # Standard TFDS image classification: feature "image" uint8 [H, W, C] -> "inputs", "label" -> "label".
-STANDARD = ("cifar10", "cifar100", "fashion_mnist", "kmnist", "mnist", "svhn_cropped")
+# Text classification ("text", "label") is tokenized by jaxdl.data.text (options max_len, vocab_size).
+TEXT = ("imdb_reviews",)
+STANDARD = ("cifar10", "cifar100", "fashion_mnist", "kmnist", "mnist", "svhn_cropped", *TEXT)
 SPLITS = ("train", "test")
 _EMBEDDED_KEYS = {"inputs": "inputs", "label": "label"}  # TFDS feature -> Dataset key
 _STANDARD_KEYS = {"image": "inputs", "label": "label"}
@@ -38,14 +43,18 @@ def list_datasets() -> list[str]:
     return [*EMBEDDED, *STANDARD]
 
 
-def load_dataset(name: str, data_dir: str | None = None, *, download: bool = False) -> Dataset:
+def load_dataset(name: str, data_dir: str | None = None, *, download: bool = False, **options) -> Dataset:
     """Loads the whole train and test splits of `name` into host memory.
+
+    `options` (from config.dataset besides its name) only for text datasets: max_len, vocab_size.
 
     Embedded datasets are prepared into `data_dir` on first use (seconds, no network). Standard ones must
     be prepared there already (array_record format) unless download=True. Raises UserError for an unknown
     name or a standard dataset that is missing locally.
     """
     _check_name(name)
+    if options and name not in TEXT:
+        raise UserError(f"dataset '{name}' takes no options, got {', '.join(sorted(options))}")
     data_dir = os.path.expanduser(data_dir or default_data_dir())
     with _absl_warnings_off():
         builder = _builder(name, data_dir)
@@ -57,7 +66,7 @@ def load_dataset(name: str, data_dir: str | None = None, *, download: bool = Fal
                 )
             _prepare(_builder(name, data_dir, file_format="array_record"), name, data_dir)
             builder = _builder(name, data_dir)  # read back exactly as on every later use
-        return _read(builder, name, _EMBEDDED_KEYS if name in EMBEDDED else _STANDARD_KEYS)
+        return _read(builder, name, _EMBEDDED_KEYS if name in EMBEDDED else _STANDARD_KEYS, options)
 
 
 def is_prepared(name: str, data_dir: str | None = None) -> bool:
@@ -105,7 +114,7 @@ def _prepare(builder: tfds.core.DatasetBuilder, name: str, data_dir: str) -> Non
         tfds.display_progress_bar(bars)
 
 
-def _read(builder: tfds.core.DatasetBuilder, name: str, keys: dict[str, str]) -> Dataset:
+def _read(builder: tfds.core.DatasetBuilder, name: str, keys: dict[str, str], options: dict) -> Dataset:
     info = builder.info
     if not info.available_file_formats() & _RANDOM_ACCESS:
         raise UserError(
@@ -115,6 +124,15 @@ def _read(builder: tfds.core.DatasetBuilder, name: str, keys: dict[str, str]) ->
     missing = [s for s in SPLITS if s not in info.splits]
     if missing:
         raise UserError(f"dataset '{name}' in {builder.data_dir} has no split(s) {missing}")
+    if name in TEXT:
+        sources = builder.as_data_source(split=list(SPLITS))
+        return read_text_classification(sources, name, int(info.features["label"].num_classes), **options)
+    if name in SEQUENCE:  # fixed-length token ids: {"inputs": [N, Tin], "targets": [N, Tout]}
+        keys = {"inputs": "inputs", "targets": "targets"}
+        specs = {k: (tuple(info.features[k].shape), np.int32) for k in keys}
+        train, test = (_to_numpy(s, keys, specs) for s in builder.as_data_source(split=list(SPLITS)))
+        return Dataset(name=name, train=train, test=test, num_classes=SEQUENCE[name],
+                       input_shape=specs["inputs"][0])
     (input_key,) = [k for k, v in keys.items() if v == "inputs"]
     input_feature = info.features[input_key]
     input_shape = tuple(input_feature.shape)

@@ -26,6 +26,8 @@ from jaxdl.models.resnet import (
     ResNetBlock,
     ResNetTiny,
 )
+from jaxdl.models.rnn import RNNClassifier
+from jaxdl.models.seq2seq import Seq2Seq
 
 MODELS: dict[str, Callable[..., nn.Module]] = {
     "mlp": MLP,
@@ -45,6 +47,11 @@ MODELS: dict[str, Callable[..., nn.Module]] = {
     "resnet34": ResNet34,
     "resnet50": ResNet50,
     "resnet_tiny": ResNetTiny,
+    "rnn": RNNClassifier,
+    # the MNIST-1D paper's GRU: bidirectional, hidden 6, all 40 steps flattened into one linear layer
+    "gru_mnist1d": partial(RNNClassifier, cell="gru", hidden_size=6, bidirectional=True, head="flatten"),
+    "seq2seq": Seq2Seq,
+    "lstm_text": partial(RNNClassifier, cell="lstm", bidirectional=True, head="mean", vocab_size=20000),
 }
 
 # Fields that define a registered architecture: set by its entry above, never overridable from a config.
@@ -110,6 +117,7 @@ __all__ = [
     "ConvNet",
     "ResNet",
     "ResNetBlock",
+    "RNNClassifier",
     "build_model",
     "get_activation",
     "model_kwargs",

@@ -9,6 +9,7 @@ import jax.numpy as jnp
 
 from jaxdl.errors import UserError
 from jaxdl.models.activations import get_activation
+from jaxdl.models.conv import Conv
 from jaxdl.models.initializers import lecun_normal
 
 POOLS = ("none", "max", "avg")
@@ -82,7 +83,7 @@ class ConvNet(nn.Module):
             x = x[..., None]
         h = x.astype(self.dtype)
         for c, k, s in zip(channels, self.kernel_sizes, strides, strict=True):
-            h = nn.Conv(
+            h = Conv(
                 c,
                 (int(k),) * self.ndim,
                 (s,) * self.ndim,

@@ -19,6 +19,7 @@ import jax.numpy as jnp
 
 from jaxdl.errors import UserError
 from jaxdl.models.activations import get_activation
+from jaxdl.models.conv import Conv
 from jaxdl.models.initializers import lecun_normal
 
 ModuleDef = Any
@@ -94,7 +95,7 @@ class ResNet(nn.Module):
 
     @nn.compact
     def __call__(self, x: jax.Array, *, train: bool = False) -> jax.Array:
-        conv = partial(nn.Conv, use_bias=False, dtype=self.dtype, kernel_init=lecun_normal)
+        conv = partial(Conv, use_bias=False, dtype=self.dtype, kernel_init=lecun_normal)
         norm = partial(
             nn.BatchNorm, use_running_average=not train, momentum=0.9, epsilon=1e-5, dtype=self.dtype
         )

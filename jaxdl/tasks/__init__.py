@@ -16,6 +16,9 @@ from jaxdl.errors import UserError
 TASKS = {
     "classification": "jaxdl.tasks.classification",
     "classification_by_hand": "jaxdl.classics.task",  # hand-written backprop + optimizer (MLP only)
+    "vae": "jaxdl.tasks.vae",
+    "gan": "jaxdl.tasks.gan",
+    "seq2seq": "jaxdl.tasks.seq2seq",
 }
 
 

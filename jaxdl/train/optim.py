@@ -35,12 +35,14 @@ def make_optimizer(cfg: ml_collections.ConfigDict, total_steps: int) -> optax.Gr
     clip = cfg.clip_norm > 0  # decided once, statically: a traced norm cannot switch clipping on or off
 
     def factory(learning_rate, momentum, b1, b2, eps, weight_decay, clip_norm):
+        # Schedules are built with peak 1 and scaled by the (possibly traced, swept) learning rate:
+        # optax's warmup_cosine_decay_schedule branches in Python on its peak value, which a traced
+        # hyperparameter cannot do. Both schedules end at 0, so the scaling is exact.
         if schedule == "cosine":
-            lr = optax.cosine_decay_schedule(learning_rate, total_steps)
+            unit = optax.cosine_decay_schedule(1.0, total_steps)
         elif schedule == "warmup_cosine":
-            lr = optax.warmup_cosine_decay_schedule(0.0, learning_rate, warmup, total_steps)
-        else:
-            lr = learning_rate
+            unit = optax.warmup_cosine_decay_schedule(0.0, 1.0, warmup, total_steps)
+        lr = learning_rate if schedule == "constant" else (lambda count: learning_rate * unit(count))
         if name == "adamw":
             opt = optax.adamw(lr, b1=b1, b2=b2, eps=eps, weight_decay=weight_decay)
         else:

@@ -21,6 +21,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *, quiet
     exp = build_experiment(config)
     prepare_workdir(workdir, to_json(config), overwrite)
     write_json(os.path.join(workdir, "env.json"), environment([r.__dict__ for r in exp.replicas]))
+    if hasattr(exp.dataset, "write_artifacts"):  # e.g. a text dataset's vocabulary, for later evaluation
+        exp.dataset.write_artifacts(workdir)
     log = MetricsLog(workdir, tensorboard=tensorboard)
     try:
         summary = train(exp, log, quiet=quiet, workdir=workdir)

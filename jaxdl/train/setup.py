@@ -48,7 +48,8 @@ def build_experiment(config: ml_collections.ConfigDict, dataset: Dataset | None 
         raise UserError(f"unknown dtype {config.dtype!r}; choose one of {', '.join(DTYPES)}")
     replicas = layout(config)
     if dataset is None:
-        dataset = load_dataset(config.dataset.name, config.data_dir or None)
+        options = {k: v for k, v in config.dataset.items() if k != "name"}  # e.g. a text dataset's max_len
+        dataset = load_dataset(config.dataset.name, config.data_dir or None, **options)
     num_train = dataset.num_train
     if config.batch_size > num_train:
         raise UserError(f"batch_size {config.batch_size} is larger than the training split "
@@ -62,6 +63,6 @@ def build_experiment(config: ml_collections.ConfigDict, dataset: Dataset | None 
     except Exception as e:
         msg = str(e).strip().splitlines()[0] if str(e).strip() else ""
         name = config.model.get("name")
-        raise UserError(f"model {name!r} cannot be built for dataset {config.dataset.name!r} "
-                        f"with inputs {dataset.input_shape}: {type(e).__name__}: {msg}") from None
+        raise UserError(f"cannot initialise model {name!r} with its optimizer on dataset {config.dataset.name!r} "
+                        f"(inputs {dataset.input_shape}): {type(e).__name__}: {msg}") from None
     return exp

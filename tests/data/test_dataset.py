@@ -30,5 +30,10 @@ def test_jittable():
 
 
 def test_rejects_other_integer_types():
-    with pytest.raises(TypeError, match="int32"):
-        to_float(jnp.zeros(3, jnp.int32))
+    with pytest.raises(TypeError, match="int16"):
+        to_float(jnp.zeros(3, jnp.int16))
+
+
+def test_int32_token_ids_unchanged():
+    x = jnp.array([[3, 0, 7]], jnp.int32)
+    assert to_float(x).dtype == jnp.int32 and (to_float(x) == x).all()

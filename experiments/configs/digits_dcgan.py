@@ -1,0 +1,29 @@
+"""DCGAN on sklearn's 8x8 digits (embedded, offline): generator 2x2x64 -> 4x4x32 -> 8x8x1 (BatchNorm, ReLU,
+tanh), discriminator 32 -> 64 strided convs with leaky ReLU, 32-d latent; Adam 2e-4, b1 = 0.5 for both.
+
+    jaxdl train --config experiments/configs/digits_dcgan.py --workdir runs/digits_dcgan --config.replicas=3
+
+Measured here (shared, heavily loaded 2-core CPU, 3 replicas, seeds 0-2; 892 s wall, 43 s compile): final test
+d_loss 1.279 ± 0.005, g_loss 0.828 ± 0.034. sample_quality.json (same cached scorer as digits_vae, 91.4% test
+accuracy): samples classifier score 6.40 / 6.39 / 6.29, classifier Fréchet 3.43 / 3.66 / 3.62 (n = 360); real
+test split: 8.55 and 1.85.
+Writes plots/samples_step*.png, samples.npy [3000, 8, 8, 1], samples_meta.json and sample_quality.json.
+"""
+
+from jaxdl.config import base_config
+
+
+def get_config():
+    c = base_config()
+    c.dataset.name = "digits"
+    c.model = dict(name="dcgan", latent_dim=32, generator_features=(64, 32), discriminator_features=(32, 64))
+    c.task = dict(name="gan", num_samples=1000, quality_score=True, scorer_steps=1000)
+    c.optimizer.name = "adam"
+    c.optimizer.learning_rate = 2e-4
+    c.optimizer.b1 = 0.5
+    c.batch_size = 64
+    c.steps = 2000
+    c.log_every = 100
+    c.eval_every = 1000
+    c.eval_batch_size = 360
+    return c

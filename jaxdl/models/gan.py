@@ -1,0 +1,97 @@
+"""DCGAN: a generator of transposed convolutions with BatchNorm, a discriminator of strided convolutions
+with leaky ReLU, and the non-saturating losses (pure functions of logits)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+
+from jaxdl.errors import UserError
+from jaxdl.models.initializers import lecun_normal
+
+
+class Generator(nn.Module):
+    """z [B, latent_dim] -> images float32 [B, H, W, C] in [-1, 1] (tanh).
+
+    Dense to a [H / 2^n, W / 2^n, features[0]] map (n = len(features)) + BatchNorm + ReLU; then a stride-2
+    4x4 transposed conv + BatchNorm + ReLU to each of features[1:]; then a last stride-2 transposed conv to
+    C channels and tanh. BatchNorm uses batch statistics in train mode ('batch_stats' collection).
+    """
+
+    image_shape: tuple[int, int, int]
+    features: Sequence[int] = (64, 32)
+    dtype: Any = jnp.float32
+
+    @nn.compact
+    def __call__(self, z, *, train: bool):
+        height, width, channels = self.image_shape
+        n = len(self.features)
+        norm = lambda: nn.BatchNorm(use_running_average=not train, momentum=0.9, dtype=self.dtype)
+        h = nn.Dense((height >> n) * (width >> n) * int(self.features[0]), dtype=self.dtype,
+                     kernel_init=lecun_normal)(z.astype(self.dtype))
+        h = nn.relu(norm()(h)).reshape(z.shape[0], height >> n, width >> n, int(self.features[0]))
+        for f in self.features[1:]:
+            h = nn.ConvTranspose(int(f), (4, 4), (2, 2), padding="SAME", dtype=self.dtype,
+                                 kernel_init=lecun_normal)(h)
+            h = nn.relu(norm()(h))
+        h = nn.ConvTranspose(channels, (4, 4), (2, 2), padding="SAME", dtype=self.dtype,
+                             kernel_init=lecun_normal)(h)
+        return jnp.tanh(h.astype(jnp.float32))
+
+
+class Discriminator(nn.Module):
+    """x [B, H, W, C] in [-1, 1] -> real/fake logits float32 [B]: stride-2 4x4 convs + leaky ReLU(0.2)
+    through `features`, flatten, Dense(1)."""
+
+    features: Sequence[int] = (32, 64)
+    dtype: Any = jnp.float32
+
+    @nn.compact
+    def __call__(self, x):
+        h = x.astype(self.dtype)
+        for f in self.features:
+            h = nn.leaky_relu(nn.Conv(int(f), (4, 4), (2, 2), padding="SAME", dtype=self.dtype,
+                                      kernel_init=lecun_normal)(h), 0.2)
+        h = nn.Dense(1, dtype=self.dtype, kernel_init=lecun_normal)(h.reshape(h.shape[0], -1))
+        return h[:, 0].astype(jnp.float32)
+
+
+def discriminator_loss(real_logits: jax.Array, fake_logits: jax.Array) -> jax.Array:
+    """Per-example [B] -log D(x) - log(1 - D(G(z))) with D = sigmoid(logits), in softplus form."""
+    return jax.nn.softplus(-real_logits) + jax.nn.softplus(fake_logits)
+
+
+def generator_loss(fake_logits: jax.Array) -> jax.Array:
+    """Non-saturating generator loss per example [B]: -log D(G(z)) = softplus(-logits)."""
+    return jax.nn.softplus(-fake_logits)
+
+
+def build_gan(model_cfg, image_shape: tuple[int, ...], dtype: str = "float32"):
+    """(Generator, Discriminator, latent_dim) from `config.model` = {name: "dcgan", latent_dim,
+    generator_features, discriminator_features}; bad values -> UserError."""
+    kwargs = dict(model_cfg)
+    name = kwargs.pop("name", None)
+    if name != "dcgan":
+        raise UserError(f"task 'gan' needs model.name='dcgan', got {name!r}")
+    allowed = {"latent_dim", "generator_features", "discriminator_features"}
+    unknown = sorted(set(kwargs) - allowed)
+    if unknown:
+        raise UserError(f"model 'dcgan' has no option {', '.join(unknown)}; valid: {', '.join(sorted(allowed))}")
+    latent = kwargs.get("latent_dim", 32)
+    g_feat = tuple(int(f) for f in kwargs.get("generator_features", (64, 32)))
+    d_feat = tuple(int(f) for f in kwargs.get("discriminator_features", (32, 64)))
+    if not isinstance(latent, int) or latent < 1 or not g_feat or not d_feat or min(g_feat + d_feat) < 1:
+        raise UserError("model.latent_dim and the feature lists of model 'dcgan' must be positive")
+    image_shape = image_shape if len(image_shape) == 3 else (*image_shape, 1)
+    if len(image_shape) != 3:
+        raise UserError(f"the DCGAN needs image inputs [H, W(, C)], got shape {image_shape}")
+    if any(s % (1 << len(g_feat)) for s in image_shape[:2]):
+        raise UserError(f"a generator with {len(g_feat)} upsampling stages needs H and W divisible by "
+                        f"{1 << len(g_feat)}, got {image_shape[:2]}")
+    jdtype = {"float32": jnp.float32, "bfloat16": jnp.bfloat16}[dtype]
+    return (Generator(tuple(int(s) for s in image_shape), g_feat, jdtype), Discriminator(d_feat, jdtype),
+            latent)

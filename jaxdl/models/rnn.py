@@ -1,0 +1,140 @@
+"""Recurrent sequence classifiers: Flax's LSTM/GRU cells over `nn.RNN` (a `lax.scan`), stacked and
+optionally bidirectional, with padded positions masked out, and three heads (last, mean, flatten).
+
+Masking: a batch padded at the end gives, at every valid position, exactly the outputs of the unpadded
+sequences (tested). `nn.RNN(seq_lengths=...)` runs the backward direction over each sequence's valid part
+only; outputs at padded positions are set to zero here, so they reach neither a later layer's valid
+positions nor the heads.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+
+from jaxdl.errors import UserError
+from jaxdl.models.initializers import lecun_normal
+
+CELLS = {"lstm": nn.OptimizedLSTMCell, "gru": nn.GRUCell}
+HEADS = ("last", "mean", "flatten")
+
+
+def _check(cell: str, hidden_size: int, num_layers: int, head: str | None = None) -> None:
+    if cell not in CELLS:
+        raise UserError(f"unknown cell {cell!r}; choose one of: {', '.join(CELLS)}")
+    if int(hidden_size) < 1 or int(num_layers) < 1:
+        raise UserError(f"hidden_size and num_layers must be >= 1, got {hidden_size}, {num_layers}")
+    if head is not None and head not in HEADS:
+        raise UserError(f"unknown head {head!r}; choose one of: {', '.join(HEADS)}")
+
+
+def valid_mask(lengths: jax.Array, steps: int) -> jax.Array:
+    """float32 [B, T]: 1 where position t < lengths[b] ([B] int)."""
+    return (jnp.arange(steps)[None, :] < lengths[:, None]).astype(jnp.float32)
+
+
+class RNNEncoder(nn.Module):
+    """Stack of (bi)directional recurrent layers: x [B, T, F] -> outputs [B, T, D], zero at padding.
+
+    D = hidden_size, times 2 when bidirectional (forward and backward outputs concatenated, both in input
+    order). `lengths` int [B] (valid steps per sequence, padding at the end) or None for all T.
+    """
+
+    cell: str = "lstm"
+    hidden_size: int = 64
+    num_layers: int = 1
+    bidirectional: bool = False
+    dtype: Any = jnp.float32
+
+    def __post_init__(self):
+        _check(self.cell, self.hidden_size, self.num_layers)
+        super().__post_init__()
+
+    def _rnn(self, name: str) -> nn.RNN:
+        # the cell is adopted by the scope that builds it, so it carries the readable name
+        return nn.RNN(CELLS[self.cell](int(self.hidden_size), dtype=self.dtype, kernel_init=lecun_normal, name=name))
+
+    @nn.compact
+    def __call__(self, x: jax.Array, lengths: jax.Array | None = None) -> jax.Array:
+        batch, steps = x.shape[:2]
+        if lengths is None:
+            lengths = jnp.full((batch,), steps, jnp.int32)
+        mask = valid_mask(lengths, steps)[..., None].astype(self.dtype)
+        h = x.astype(self.dtype)
+        for i in range(int(self.num_layers)):
+            if self.bidirectional:
+                layer = nn.Bidirectional(self._rnn(f"forward_{i}"), self._rnn(f"backward_{i}"))
+            else:
+                layer = self._rnn(f"forward_{i}")
+            h = layer(h, seq_lengths=lengths) * mask
+        return h
+
+
+def pool(outputs: jax.Array, lengths: jax.Array, head: str, bidirectional: bool) -> jax.Array:
+    """outputs [B, T, D] (zero at padding), lengths [B] -> features [B, D] ("last", "mean") or [B, T*D].
+
+    "last": the forward state after each sequence's last valid step, concatenated (bidirectional) with
+    the backward state after reading back to step 0 (its output at position 0).
+    """
+    batch, steps, width = outputs.shape
+    if head == "flatten":
+        return outputs.reshape(batch, steps * width)
+    if head == "mean":
+        return outputs.sum(1) / jnp.maximum(lengths, 1)[:, None].astype(outputs.dtype)
+    last = outputs[jnp.arange(batch), jnp.maximum(lengths, 1) - 1]
+    if not bidirectional:
+        return last
+    half = width // 2
+    return jnp.concatenate([last[:, :half], outputs[:, 0, half:]], axis=-1)
+
+
+class RNNClassifier(nn.Module):
+    """Recurrent classifier -> logits float32 [B, num_classes].
+
+    With vocab_size == 0 the inputs are real sequences [B, T] or [B, T, F] of full length T. With
+    vocab_size > 0 they are int token ids [B, T], `pad_id` marking padding at the end: each sequence's
+    length is its count of non-pad tokens, and the ids are embedded (embed_dim) first.
+    The head ("last", "mean" over valid steps, or "flatten" all T steps) feeds one Dense layer.
+    """
+
+    num_classes: int
+    cell: str = "lstm"
+    hidden_size: int = 64
+    num_layers: int = 1
+    bidirectional: bool = False
+    head: str = "last"
+    vocab_size: int = 0
+    embed_dim: int = 64
+    pad_id: int = 0
+    dropout: float = 0.0
+    dtype: Any = jnp.float32
+
+    def __post_init__(self):
+        _check(self.cell, self.hidden_size, self.num_layers, self.head)
+        if not 0.0 <= self.dropout < 1.0:
+            raise UserError(f"dropout must be in [0, 1), got {self.dropout}")
+        if int(self.vocab_size) < 0 or (self.vocab_size and int(self.embed_dim) < 1):
+            raise UserError(f"vocab_size must be >= 0 and embed_dim >= 1, got {self.vocab_size}, {self.embed_dim}")
+        super().__post_init__()
+
+    @nn.compact
+    def __call__(self, x: jax.Array, *, train: bool = False) -> jax.Array:
+        if self.vocab_size:
+            tokens = x.astype(jnp.int32)
+            lengths = jnp.sum(tokens != self.pad_id, axis=1)
+            h = nn.Embed(int(self.vocab_size), int(self.embed_dim), dtype=self.dtype)(tokens)
+        else:
+            h = x[..., None] if x.ndim == 2 else x  # [B, T] -> [B, T, 1]
+            lengths = jnp.full((x.shape[0],), x.shape[1], jnp.int32)
+        if self.dropout > 0.0:
+            h = nn.Dropout(self.dropout, deterministic=not train)(h)
+        outputs = RNNEncoder(self.cell, self.hidden_size, self.num_layers, self.bidirectional, self.dtype)(
+            h, lengths)
+        features = pool(outputs, lengths, self.head, self.bidirectional)
+        if self.dropout > 0.0:
+            features = nn.Dropout(self.dropout, deterministic=not train)(features)
+        logits = nn.Dense(self.num_classes, dtype=self.dtype, kernel_init=lecun_normal)(features)
+        return logits.astype(jnp.float32)

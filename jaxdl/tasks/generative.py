@@ -1,0 +1,91 @@
+"""What every generative task writes into the run directory (driver side, effects allowed).
+
+At every evaluation: `plots/samples_step{step:06d}.png`, 64 samples of up to 4 replicas. At the end also
+`samples.npy`: `num_samples` samples per replica as float32 [K * num_samples, H, W, C] in the dataset's
+value range [0, 1], replica-major (rows r * N ... (r + 1) * N - 1 are replica r), `samples_meta.json`
+describing it, and (task.quality_score) `sample_quality.json` from `jaxdl.sample_quality`.
+
+Samples are a pure function of the parameters and the key `fold_in(state.rng, SAMPLE_TAG)`: the same latent
+draws at every evaluation (grids are comparable over training), and replica r of a K-run draws what the
+1-run with seed + r draws. The task supplies `sample(params, model_state, key, n) -> [n, H, W, C]`.
+
+config.task keys shared by the generative tasks: num_samples (1000), quality_score (True), scorer_steps
+(1000, training steps of the scoring classifier, cached in the data dir).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import os
+
+import jax
+import numpy as np
+
+from jaxdl import plots
+from jaxdl.data import Dataset, default_data_dir
+from jaxdl.errors import UserError
+from jaxdl.train.rundir import write_json
+
+SAMPLE_TAG = 0x5A3F1E  # folded into a replica's key for its sample draws
+GRID = 64  # samples per replica in a grid
+GRID_REPLICAS = 4  # replicas shown in a grid
+
+
+@dataclasses.dataclass(eq=False)
+class ArtifactSettings:
+    num_samples: int
+    quality_score: bool
+    scorer_steps: int
+    data_dir: str
+    dataset: Dataset
+    test_examples: dict[str, np.ndarray]  # the first 32 test examples, for reconstruction grids
+
+    @classmethod
+    def from_config(cls, config, dataset: Dataset) -> ArtifactSettings:
+        t = config.task
+        num_samples, scorer_steps = t.get("num_samples", 1000), t.get("scorer_steps", 1000)
+        for key, value in (("num_samples", num_samples), ("scorer_steps", scorer_steps)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise UserError(f"task.{key} must be an integer >= 1, got {value!r}")
+        quality = bool(t.get("quality_score", True))
+        if quality and ("label" not in dataset.train or dataset.num_classes < 2):
+            raise UserError(f"task.quality_score needs a labelled dataset; {dataset.name} has no labels")
+        return cls(num_samples, quality, scorer_steps, os.path.expanduser(config.data_dir or default_data_dir()),
+                   dataset, {k: v[:32] for k, v in dataset.test.items()})
+
+
+@functools.partial(jax.jit, static_argnums=(0, 4))
+def _sample_all(sample, params, model_state, rngs, n):
+    one = lambda p, ms, rng: sample(p, ms, jax.random.fold_in(rng, SAMPLE_TAG), n)
+    return jax.vmap(one)(params, model_state, rngs)
+
+
+def replica_samples(task, states, n: int) -> np.ndarray:
+    """n samples of every replica: float32 [K, n, H, W, C] in [0, 1]."""
+    out = _sample_all(task.sample, states.params, states.model_state, states.rng, n)
+    return np.clip(np.asarray(out, np.float32), 0.0, 1.0)
+
+
+def write_artifacts(task, states, step: int, workdir: str, final: bool) -> None:
+    settings: ArtifactSettings | None = task.artifacts
+    if settings is None:
+        return
+    k = min(GRID_REPLICAS, states.rng.shape[0])
+    grid = replica_samples(task, states, GRID)[:k]
+    plots.image_grids({f"replica {r}, step {step}": grid[r] for r in range(k)},
+                      os.path.join(workdir, "plots", f"samples_step{step:06d}.png"))
+    if not final:
+        return
+    samples = replica_samples(task, states, settings.num_samples)
+    flat = samples.reshape(-1, *samples.shape[2:])
+    np.save(os.path.join(workdir, "samples.npy"), flat)
+    meta = {"shape": list(flat.shape), "dtype": "float32", "range": [0.0, 1.0], "replicas": int(samples.shape[0]),
+            "per_replica": int(settings.num_samples), "layout": "replica-major: rows r*N..(r+1)*N-1 are replica r",
+            "step": int(step), "dataset": settings.dataset.name, "key": "fold_in(replica rng, SAMPLE_TAG)"}
+    write_json(os.path.join(workdir, "samples_meta.json"), meta)
+    if settings.quality_score:
+        from jaxdl import sample_quality  # the scorer trains a classifier: only imported when asked
+
+        report = sample_quality.report(settings.dataset, samples, settings.data_dir, settings.scorer_steps)
+        write_json(os.path.join(workdir, "sample_quality.json"), report)

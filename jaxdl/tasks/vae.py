@@ -1,0 +1,122 @@
+"""VAE task: negative ELBO (reconstruction + KL, both reported), prior samples, reconstructions, interpolation.
+
+config.task: name="vae", likelihood ("bernoulli" | "gaussian"), obs_std (the Gaussian's fixed observation
+std), binarize (threshold inputs at 0.5, for a Bernoulli likelihood on grey images), and the keys every
+generative task shares (see `jaxdl.tasks.generative`). config.model: {name: "vae", architecture
+("mlp" | "conv"), latent_dim, hidden}. Batches hold "inputs" [B, H, W(, C)] (any other keys are ignored).
+"""
+
+from __future__ import annotations
+
+import os
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from jaxdl import plots
+from jaxdl.data import to_float
+from jaxdl.errors import UserError
+from jaxdl.models.vae import VAE, build_vae, negative_elbo
+from jaxdl.tasks import generative
+from jaxdl.train.optim import make_optimizer
+from jaxdl.train.state import TrainState
+
+EVAL_TAG = 0x0E7A1  # folded into a replica's key for the evaluation's latent noise (same every evaluation)
+
+
+def from_config(config, dataset) -> VAETask:
+    t = config.task
+    likelihood, obs_std = t.get("likelihood", "bernoulli"), float(t.get("obs_std", 0.1))
+    if not obs_std > 0:
+        raise UserError(f"task.obs_std must be > 0, got {obs_std}")
+    model = build_vae(config.model, dataset.input_shape, likelihood, config.dtype)
+    return VAETask(model, make_optimizer(config.optimizer, config.steps), obs_std=obs_std,
+                   binarize=bool(t.get("binarize", False)),
+                   artifacts=generative.ArtifactSettings.from_config(config, dataset))
+
+
+class VAETask:
+    """Loss = mean over the batch of the per-example negative ELBO (summed over pixels), as Flax's example."""
+
+    def __init__(self, model: VAE, tx: optax.GradientTransformation, *, obs_std: float = 0.1,
+                 binarize: bool = False, artifacts: generative.ArtifactSettings | None = None):
+        self.model, self.tx, self.obs_std, self.binarize = model, tx, obs_std, binarize
+        self.artifacts = artifacts
+
+    def images(self, inputs: jax.Array) -> jax.Array:
+        """Stored inputs -> float32 [B, H, W, C] in [0, 1] (binarised at 0.5 if asked)."""
+        x = to_float(inputs).reshape(inputs.shape[0], *self.model.image_shape)
+        return (x > 0.5).astype(jnp.float32) if self.binarize else x
+
+    def init(self, rng, example_batch):
+        params_key, noise_key, train_key = jax.random.split(rng, 3)
+        params = self.model.init(params_key, self.images(example_batch["inputs"]), noise_key)["params"]
+        return TrainState(step=jnp.zeros((), jnp.int32), params=params, model_state={},
+                          opt_state=self.tx.init(params), rng=train_key)
+
+    def terms(self, params, x, key) -> dict[str, jax.Array]:
+        """Per-example [B] loss (negative ELBO), reconstruction and kl of images x [B, H, W, C]."""
+        out, mean, logvar = self.model.apply({"params": params}, x, key)
+        return negative_elbo(x, out, mean, logvar, self.model.likelihood, self.obs_std)
+
+    def train_step(self, state, batch):
+        x = self.images(batch["inputs"])
+
+        def loss_fn(params):
+            terms = self.terms(params, x, state.step_key())
+            return terms["loss"].mean(), terms
+
+        (loss, terms), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.params)
+        updates, opt_state = self.tx.update(grads, state.opt_state, state.params)
+        new_state = state.replace(step=state.step + 1, params=optax.apply_updates(state.params, updates),
+                                  opt_state=opt_state)
+        return new_state, {"loss": loss, "reconstruction": terms["reconstruction"].mean(),
+                           "kl": terms["kl"].mean()}
+
+    def eval_step(self, state, batch):
+        terms = self.terms(state.params, self.images(batch["inputs"]), jax.random.fold_in(state.rng, EVAL_TAG))
+        mask = batch["mask"]
+        return {**{k: jnp.sum(v * mask) for k, v in terms.items()}, "count": jnp.sum(mask)}
+
+    def summarize(self, sums):
+        return {k: sums[k] / sums["count"] for k in ("loss", "reconstruction", "kl")}
+
+    # --- pure sampling functions of explicit keys -------------------------------------------------------
+
+    def sample(self, params, model_state, key, n: int) -> jax.Array:
+        """n prior samples: decoder means (Bernoulli probabilities / Gaussian means) [n, H, W, C] in [0, 1]."""
+        del model_state
+        z = jax.random.normal(key, (n, self.model.latent_dim))
+        return self.model.apply({"params": params}, z, method=VAE.mean_image)
+
+    def reconstruct(self, params, x) -> jax.Array:
+        """Decoder means at the posterior means of images x [B, H, W, C] -> [B, H, W, C] in [0, 1]."""
+        mean, _ = self.model.apply({"params": params}, x, method=VAE.encode)
+        return self.model.apply({"params": params}, mean, method=VAE.mean_image)
+
+    def interpolate(self, params, x_a, x_b, steps: int = 10) -> jax.Array:
+        """Decoded straight line between the posterior means of images x_a, x_b [H, W, C] -> [steps, H, W, C]."""
+        mean, _ = self.model.apply({"params": params}, jnp.stack([x_a, x_b]), method=VAE.encode)
+        t = jnp.linspace(0.0, 1.0, steps)[:, None]
+        return self.model.apply({"params": params}, (1 - t) * mean[0] + t * mean[1], method=VAE.mean_image)
+
+    # --- driver side --------------------------------------------------------------------------------------
+
+    def write_artifacts(self, states, step, workdir, final):
+        generative.write_artifacts(self, states, step, workdir, final)
+        if not final or self.artifacts is None:
+            return
+        params = jax.tree_util.tree_map(lambda a: a[0], states.params)  # replica 0
+        test = self.artifacts.test_examples
+        x = self.images(jnp.asarray(test["inputs"]))
+        recon = np.asarray(jax.jit(self.reconstruct)(params, x))
+        plots_dir = os.path.join(workdir, "plots")
+        plots.image_grids({"test images": np.asarray(x), "reconstructions (replica 0)": recon},
+                          os.path.join(plots_dir, "reconstructions.png"))
+        labels = test.get("label")
+        b = int(np.argmax(labels != labels[0])) if labels is not None and np.any(labels != labels[0]) else 1
+        strip = np.asarray(jax.jit(self.interpolate, static_argnums=3)(params, x[0], x[b], 10))
+        plots.image_grids({"interpolation between two encoded test images (replica 0)": strip},
+                          os.path.join(plots_dir, "interpolation.png"), ncols=10)

@@ -1,0 +1,132 @@
+"""The plotting module and `jaxdl plot` on a tiny sweep run: which plots a run gets, and that they show the
+run's numbers."""
+
+import json
+import os
+import shutil
+
+import matplotlib.image
+import numpy as np
+import pytest
+
+from jaxdl import plots, standins, tables
+from jaxdl.cli import main
+from jaxdl.errors import UserError
+from jaxdl.runs import load_run, load_table
+
+
+@pytest.fixture(scope="module")
+def sweep_run(tmp_path_factory):
+    """2 seeds x 3 learning rates, 40 steps: 6 replicas in one program."""
+    return load_run(standins.tiny_sweep_run(str(tmp_path_factory.mktemp("sweep"))))
+
+
+def copy_run(run, dest):
+    shutil.copytree(run.path, dest, ignore=shutil.ignore_patterns("plots", "tensorboard"))
+    return load_run(str(dest))
+
+
+def test_jaxdl_plot_writes_the_standard_plots(sweep_run, tmp_path, capsys):
+    run = copy_run(sweep_run, tmp_path / "run")
+    assert main(["plot", "--workdir", run.path]) == 0
+    printed = capsys.readouterr().out.split()
+    names = sorted(os.path.basename(p) for p in printed)
+    assert names == ["confusion.png", "learning_curves.png", "sweep.png"]  # no samples.npy: no sample grid
+    for path in printed:
+        assert path.startswith(run.plots_dir)
+        assert matplotlib.image.imread(path).ndim == 3
+
+
+@pytest.mark.parametrize("make", ["missing", "not a run"])
+def test_jaxdl_plot_bad_workdir_is_one_line_exit_2(make, tmp_path, capsys):
+    workdir = tmp_path / "w"
+    if make == "not a run":
+        workdir.mkdir()
+    assert main(["plot", "--workdir", str(workdir)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("jaxdl: error: ") and err.count("\n") == 1 and "config.json" in err
+    assert not (workdir / "plots").exists()
+
+
+def test_sweep_figure_has_one_point_per_replica_at_its_final_accuracy(sweep_run):
+    assert sweep_run.sweep == {"optimizer.learning_rate": [1e-3, 3e-3, 1e-2]}
+    ax = plots.sweep_figure(sweep_run).axes[0]
+    points = np.concatenate([c.get_offsets() for c in ax.collections])
+    expected = [(r["hparams"]["optimizer.learning_rate"], a) for r, a in zip(sweep_run.replicas,
+                                                                               sweep_run.final(), strict=True)]
+    assert sorted(map(tuple, points.tolist())) == sorted(expected)
+    mean_line = ax.lines[0].get_ydata()
+    np.testing.assert_allclose(mean_line, sweep_run.final().reshape(3, 2).mean(1))  # replica = point * 2 + seed
+
+
+def test_sweep_figure_refuses_a_run_without_sweep(sweep_run, tmp_path):
+    run = copy_run(sweep_run, tmp_path / "run")
+    for r in run.replicas:
+        r["hparams"] = {}
+    with pytest.raises(ValueError):
+        plots.sweep_figure(run)
+
+
+def test_confusion_figure_writes_the_runs_counts(sweep_run):
+    conf = plots.run_confusion(sweep_run)
+    assert conf.shape == (10, 10) and conf.sum() == 6 * 1000  # summed over replicas, every test example once
+    fig = plots.confusion_figure(conf)
+    texts = [float(t.get_text()) for t in fig.axes[0].texts]
+    np.testing.assert_array_equal(np.reshape(texts, (10, 10)), conf)
+
+
+def test_samples_in_both_layouts_and_their_grid(sweep_run, tmp_path):
+    run = copy_run(sweep_run, tmp_path / "run")
+    per_replica = np.random.default_rng(0).uniform(size=(2, 5, 8, 8, 1)).astype(np.float32)
+    np.save(os.path.join(run.path, "samples.npy"), per_replica)
+    with open(os.path.join(run.path, "samples_meta.json"), "w") as f:
+        json.dump({"range": [0, 1], "shape": [2, 5, 8, 8, 1]}, f)
+    samples, meta = run.samples(replica=1)
+    np.testing.assert_array_equal(samples, per_replica[1])
+    assert meta["range"] == [0, 1]
+    assert "samples.png" in [os.path.basename(p) for p in plots.standard_plots(run)]
+    np.save(os.path.join(run.path, "samples.npy"), per_replica[0])
+    np.testing.assert_array_equal(run.samples(replica=1)[0], per_replica[0])  # flat file: returned whole
+    np.save(os.path.join(run.path, "samples.npy"), np.zeros(3))
+    with pytest.raises(UserError):
+        run.samples()
+
+
+def test_grid_draws_signals_as_lines_and_images_as_images():
+    signals = plots.grid_figure(np.zeros((3, 40)), ncols=3)
+    images = plots.grid_figure(np.zeros((3, 8, 8, 1)), ncols=3)
+    assert all(len(ax.lines) == 1 and not ax.images for ax in signals.axes)
+    assert all(len(ax.images) == 1 and not ax.lines for ax in images.axes)
+
+
+def test_latent_map_uses_principal_components_beyond_two_dims():
+    z = np.zeros((50, 3))
+    z[:, 2] = np.linspace(-1, 1, 50)  # all variance in the third dimension
+    ax = plots.latent_map_figure(z, np.arange(50) % 10).axes[0]
+    xy = ax.collections[0].get_offsets()
+    np.testing.assert_allclose(np.abs(xy[:, 0]), np.abs(z[:, 2]), atol=1e-12)
+    assert ax.get_xlabel() == "PC 1"
+
+
+def test_table_json_schema_and_comparison(tmp_path):
+    with pytest.raises(UserError, match="table.json"):
+        load_table(str(tmp_path))
+    (tmp_path / "table.json").write_text(json.dumps({"models": {"mlp": {"accuracy_mean": 0.5}}}))
+    with pytest.raises(UserError, match="accuracy_std"):
+        load_table(str(tmp_path))
+    (tmp_path / "table.json").write_text(json.dumps(
+        {"models": {"mlp": {"accuracy_mean": 0.5, "accuracy_std": 0.02, "replicas": 5}, "extra": {
+            "accuracy_mean": 0.1, "accuracy_std": 0.0}}}))
+    rows = tables.compare_rows(load_table(str(tmp_path)))
+    assert [r["model"] for r in rows] == ["logreg", "mlp", "cnn", "gru", "extra"]
+    text = tables.format_comparison(rows).splitlines()
+    assert text[3].split() == ["mlp", "68.0%", "50.0%", "±", "2.0", "5", "-"]
+    assert text[2].split() == ["logreg", "32.0%", "-", "-", "-"]
+
+
+def test_jaxdl_plot_on_a_run_that_has_not_started(sweep_run, tmp_path, capsys):
+    workdir = tmp_path / "w"
+    workdir.mkdir()
+    shutil.copy(os.path.join(sweep_run.path, "config.json"), workdir)
+    assert main(["plot", "--workdir", str(workdir)]) == 0
+    assert "nothing to plot" in capsys.readouterr().out

@@ -1,0 +1,60 @@
+"""The sample-quality score on cases with known answers, and the scorer cache."""
+
+import numpy as np
+import pytest
+import scipy.linalg
+
+from jaxdl.data import load_dataset
+from jaxdl.sample_quality import classifier_score, frechet_distance, load_or_train_scorer, report
+
+
+def test_frechet_distance_closed_forms():
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(5, 5))
+    cov = a @ a.T + np.eye(5)
+    assert abs(frechet_distance(np.zeros(5), cov, np.zeros(5), cov)) < 1e-8
+    m = np.array([1.0, 2.0, 0.0, -1.0, 0.5])
+    np.testing.assert_allclose(frechet_distance(np.zeros(5), np.eye(5), m, np.eye(5)), m @ m, rtol=1e-10)
+    da, db = np.array([1.0, 4.0, 9.0]), np.array([4.0, 1.0, 1.0])
+    expected = 1.0 + np.sum((np.sqrt(da) - np.sqrt(db)) ** 2)
+    got = frechet_distance(np.zeros(3), np.diag(da), np.array([1.0, 0, 0]), np.diag(db))
+    np.testing.assert_allclose(got, expected, rtol=1e-10)
+    b = rng.normal(size=(5, 5))
+    cov_b = b @ b.T + 0.1 * np.eye(5)  # does not commute with cov: compare with scipy's matrix sqrt
+    reference = np.trace(cov + cov_b - 2 * scipy.linalg.sqrtm(cov @ cov_b).real)
+    np.testing.assert_allclose(frechet_distance(np.zeros(5), cov, np.zeros(5), cov_b), reference, rtol=1e-6)
+
+
+def test_classifier_score_known_cases():
+    c = 10
+    every_class = np.eye(c)[np.arange(100) % c]
+    s = classifier_score(every_class)
+    np.testing.assert_allclose([s["score"], s["confidence"], s["coverage"]], [c, 1, c], rtol=1e-6)
+    one_class = np.eye(c)[np.zeros(100, int)]
+    np.testing.assert_allclose([classifier_score(one_class)[k] for k in ("score", "coverage")], [1, 1], rtol=1e-6)
+    unsure = np.full((100, c), 1 / c)
+    s = classifier_score(unsure)
+    np.testing.assert_allclose([s["score"], s["confidence"], s["coverage"]], [1, 1 / c, c], rtol=1e-6)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_dataset("digits")
+
+
+def test_scorer_is_cached_and_real_test_images_score_as_the_ceiling(digits, tmp_path):
+    scorer, info = load_or_train_scorer(digits, str(tmp_path), steps=150)
+    assert not info["loaded_from_cache"] and info["test_accuracy"] > 0.7  # chance is 0.1
+    again, info2 = load_or_train_scorer(digits, str(tmp_path), steps=150)
+    assert info2["loaded_from_cache"] and info2["test_accuracy"] == info["test_accuracy"]
+    x = digits.test["inputs"][:50]
+    np.testing.assert_allclose(again.features_probs(x)[1], scorer.features_probs(x)[1], rtol=1e-6)
+
+    test_images = digits.test["inputs"][None]  # "samples" that are the real test split: the ceiling itself
+    noise = np.random.default_rng(0).uniform(size=(1, 360, 8, 8, 1)).astype(np.float32)
+    out = report(digits, np.concatenate([test_images, noise]), str(tmp_path), scorer_steps=150)
+    assert out["scorer"]["loaded_from_cache"]
+    for key, value in out["real_test"].items():
+        np.testing.assert_allclose(out["samples"][key][0], value, rtol=1e-6)
+    assert out["samples"]["classifier_frechet"][1] > 5 * out["real_test"]["classifier_frechet"]
+    assert out["samples"]["classifier_score"][1] < out["real_test"]["classifier_score"]
