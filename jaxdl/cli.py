@@ -108,6 +108,9 @@ def cmd_plot(args, overrides) -> int:
     except OSError as e:  # e.g. a read-only run directory
         raise UserError(f"cannot write plots into {run.plots_dir}: {e.strerror or e}") from None
     print("\n".join(written) if written else f"nothing to plot in {args.workdir} yet")
+    return 0
+
+
 def cmd_eval(args, overrides) -> int:
     from jaxdl.train.evaluate_checkpoint import evaluate_workdir
 

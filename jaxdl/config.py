@@ -52,7 +52,7 @@ def base_config() -> ml_collections.ConfigDict:
     c.log_every = 50  # train metrics are averaged over this many steps; also the compiled chunk length
     c.eval_every = 250  # must be a multiple of log_every
     c.eval_batch_size = 1000
-    c.checkpoint_every = 1000
+    c.checkpoint_every = 0  # 0: at every evaluation; else a multiple of log_every
     c.keep_checkpoints = 3
     c.dtype = "float32"  # compute dtype: float32 | bfloat16
     return c

@@ -6,6 +6,19 @@ import pytest
 
 
 @pytest.fixture(scope="session", autouse=True)
+def compilation_cache(tmp_path_factory):
+    """One persistent XLA compilation cache per session: tests build many programs that are identical
+    (a single-seed run per seed, the same tiny model in several tests), and the cache keys on the program."""
+    import jax
+
+    path = str(tmp_path_factory.mktemp("jax_cache"))
+    jax.config.update("jax_compilation_cache_dir", path)
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+    jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+    yield path
+
+
+@pytest.fixture(scope="session", autouse=True)
 def data_dir(tmp_path_factory):
     """Embedded datasets are prepared once per session into a temporary TFDS data dir."""
     path = str(tmp_path_factory.mktemp("tfds"))

@@ -32,8 +32,9 @@ def _check_positive_ints(config: ml_collections.ConfigDict) -> None:
     for key in ("steps", "batch_size", "log_every", "eval_every", "eval_batch_size", "checkpoint_every",
                 "keep_checkpoints"):
         value = config[key]
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise UserError(f"{key} must be an integer >= 1, got {value!r}")
+        lowest = 0 if key == "checkpoint_every" else 1  # checkpoint_every 0: with every evaluation
+        if isinstance(value, bool) or not isinstance(value, int) or value < lowest:
+            raise UserError(f"{key} must be an integer >= {lowest}, got {value!r}")
     if config.eval_every % config.log_every:
         raise UserError(f"eval_every ({config.eval_every}) must be a multiple of log_every ({config.log_every})")
     if config.checkpoint_every % config.log_every:  # checkpoints are taken at chunk boundaries

@@ -164,7 +164,8 @@ def train(exp: Experiment, log, *, quiet: bool = False, workdir: str | None = No
                 last_eval_sums = sums
                 if workdir and hasattr(task, "write_artifacts"):
                     task.write_artifacts(states, step, workdir, final=step == cfg.steps)
-            if checkpoints and (step % cfg.checkpoint_every == 0 or step == cfg.steps or stop.signum):
+            every = cfg.checkpoint_every or cfg.eval_every
+            if checkpoints and (step % every == 0 or step == cfg.steps or stop.signum):
                 checkpoints.save(step, {"states": states, "data_keys": data_keys})
             bar.update(n)
             bar.set_postfix(loss=f"{np.nanmean(metrics['loss'][:, -1]):.4f}", steps_per_s=f"{step / train_s:.0f}")
