@@ -16,6 +16,7 @@ import jax.numpy as jnp
 from jaxdl.errors import UserError
 from jaxdl.models.activations import ACTIVATIONS, get_activation
 from jaxdl.models.cnn import ConvNet
+from jaxdl.models.detector import CenterNet
 from jaxdl.models.mlp import MLP
 from jaxdl.models.resnet import (
     BottleneckResNetBlock,
@@ -26,6 +27,7 @@ from jaxdl.models.resnet import (
     ResNetBlock,
     ResNetTiny,
 )
+from jaxdl.models.unet import UNet
 
 MODELS: dict[str, Callable[..., nn.Module]] = {
     "mlp": MLP,
@@ -45,6 +47,8 @@ MODELS: dict[str, Callable[..., nn.Module]] = {
     "resnet34": ResNet34,
     "resnet50": ResNet50,
     "resnet_tiny": ResNetTiny,
+    "unet": UNet,  # dense: per-pixel logits [B, H, W, num_classes]
+    "centernet": CenterNet,  # dense: {"heatmap", "size", "offset"} maps at stride 4 (see detector.py)
 }
 
 # Fields that define a registered architecture: set by its entry above, never overridable from a config.

@@ -15,6 +15,8 @@ from jaxdl.errors import UserError
 # task name -> module defining from_config(config, dataset)
 TASKS = {
     "classification": "jaxdl.tasks.classification",
+    "segmentation": "jaxdl.tasks.segmentation",
+    "detection": "jaxdl.tasks.detection",
 }
 
 
