@@ -29,8 +29,10 @@ def plot_curves(ax, steps: np.ndarray, values: np.ndarray, labels: list[str] | N
 
 
 def learning_curves(run: Run, path: str | None = None) -> str:
-    """Train loss, test loss and test accuracy (where logged) against step. Returns the PNG's path."""
-    panels = [(s, k) for s, k in [("train", "loss"), ("test", "loss"), ("test", "accuracy")]
+    """Train loss, test loss and test accuracy / mean IoU / mAP@0.5 (where logged) against step.
+    Returns the PNG's path."""
+    panels = [(s, k) for s, k in [("train", "loss"), ("test", "loss"), ("test", "accuracy"),
+                                  ("test", "mean_iou"), ("test", "map50")]
               if k in run.metric_names(s)]
     fig, axes = plt.subplots(1, len(panels), figsize=(4.5 * len(panels), 3.5), squeeze=False)
     labels = [replica_label(r) for r in run.replicas]

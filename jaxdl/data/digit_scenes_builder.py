@@ -71,7 +71,8 @@ def make_scenes(digits: np.ndarray, labels: np.ndarray, n: int, seed: int) -> di
             patch = _upscale(digits[source], int(rng.integers(DIGIT_SIZES[0], DIGIT_SIZES[1] + 1)))
             ink = patch > INK
             rows, cols = np.flatnonzero(ink.any(1)), np.flatnonzero(ink.any(0))
-            patch, ink = patch[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1], ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+            crop = (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))  # tight around the ink
+            patch, ink = patch[crop], ink[crop]
             h, w = patch.shape
             for _attempt in range(20):  # rejection sampling of the position; give up on this digit if crowded
                 y, x = int(rng.integers(0, SIZE - h + 1)), int(rng.integers(0, SIZE - w + 1))

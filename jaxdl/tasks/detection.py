@@ -183,6 +183,6 @@ class DetectionTask(ClassificationTask):
         from jaxdl import plots
 
         state0 = jax.tree_util.tree_map(lambda a: a[0], states)
-        boxes, scores, classes = jax.device_get(self.predict(state0, jnp.asarray(self.examples["inputs"])))
+        boxes, scores, classes = jax.device_get(jax.jit(self.predict)(state0, jnp.asarray(self.examples["inputs"])))
         plots.detection_predictions(self.examples, boxes, scores, classes, PLOT_SCORE,
                                     os.path.join(workdir, "plots", "detections.png"))

@@ -109,6 +109,6 @@ class SegmentationTask(ClassificationTask):
         from jaxdl import plots
 
         state0 = jax.tree_util.tree_map(lambda a: a[0], states)
-        pred = np.asarray(jnp.argmax(self.predict(state0, self.examples["inputs"]), -1))
+        pred = np.asarray(jnp.argmax(jax.jit(self.predict)(state0, self.examples["inputs"]), -1))
         plots.segmentation_predictions(self.examples["inputs"], self.examples["target"], pred,
                                        os.path.join(workdir, "plots", "segmentation.png"))

@@ -1,11 +1,13 @@
 """The embedded digit_scenes builder: masks agree with boxes, limited overlap, deterministic."""
 
+import os
+
 import numpy as np
 import pytest
 from sklearn.datasets import load_digits
 
-from jaxdl.data import load_dataset
 from jaxdl.data import digit_scenes_builder as scenes
+from jaxdl.data import load_dataset
 
 
 @pytest.fixture(scope="module")
@@ -64,3 +66,10 @@ def test_load_dataset_reads_exactly_the_generated_scenes():
             got = getattr(ds, split)[key]
             assert got.dtype == value.dtype, key
             np.testing.assert_array_equal(got, value)
+
+
+def test_scene_examples_plot(small, tmp_path):
+    from jaxdl import plots
+
+    path = plots.scene_examples(small, str(tmp_path / "scenes.png"), n=3)
+    assert os.path.getsize(path) > 0

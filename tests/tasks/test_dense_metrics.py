@@ -75,7 +75,7 @@ def _exact_ap(scores, tps, num_gt):
 
 def test_binned_ap_agrees_with_exact_ranking():
     rng = np.random.default_rng(0)
-    for trial in range(5):
+    for _trial in range(5):
         n = 200
         scores = rng.uniform(size=n)
         tps = (rng.uniform(size=n) < scores).astype(int)  # higher scores are more often right
