@@ -19,8 +19,8 @@ def get_config():
     c.optimizer.schedule = "cosine"
     c.replicas = 3
     c.batch_size = 32
-    c.steps = 600
+    c.steps = 200
     c.log_every = 50
-    c.eval_every = 300
+    c.eval_every = 200
     c.eval_batch_size = 250
     return c
