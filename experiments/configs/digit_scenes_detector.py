@@ -2,8 +2,10 @@
 
     jaxdl train --config experiments/configs/digit_scenes_detector.py --workdir runs/scenes_det --quiet
 
-Measured (3 seeds in one program, 2 shared CPU cores): test mAP@0.5 and mAP@0.5:0.95
-RESULT_PLACEHOLDER
+Measured after 200 steps (short: 2 CPU cores shared by ~6 developers) as two 1-replica runs,
+`--config.replicas=1 --config.seed=S` for S = 0, 1 (= replicas 0 and 1 of the command above, up to float
+drift): test mAP@0.5 = 0.47 ± 0.25 (0.718, 0.225), mAP@0.5:0.95 = 0.31 ± 0.16 (0.465, 0.153), mean ± std
+over the 2 seeds. Far from converged (train loss still falling fast); expect much higher with more steps.
 Detections drawn on test scenes are in plots/detections.png of the run directory.
 """
 
