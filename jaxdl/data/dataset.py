@@ -13,7 +13,10 @@ class Dataset:
 
     Each split is a dict with at least
       "inputs": [N, *input_shape] in the stored dtype (uint8 for images, float32 for mnist1d and digits),
-      "label":  [N] int32 in [0, num_classes).
+    and its targets: for classification datasets
+      "label":  [N] int32 in [0, num_classes);
+    for digit_scenes (dense vision) "segmentation", "boxes", "box_classes", "num_boxes" instead, with
+    num_classes the number of object classes (see jaxdl/data/digit_scenes_builder.py).
     """
 
     name: str

@@ -15,12 +15,13 @@ import tensorflow_datasets as tfds
 
 from jaxdl.data.addition_builder import CHARS, Addition
 from jaxdl.data.dataset import Dataset
+from jaxdl.data.digit_scenes_builder import DigitScenes
 from jaxdl.data.digits_builder import Digits
 from jaxdl.data.mnist1d_builder import Mnist1d
 from jaxdl.data.text import read_text_classification
 from jaxdl.errors import UserError
 
-EMBEDDED = {"digits": Digits, "mnist1d": Mnist1d, "addition": Addition}
+EMBEDDED = {"digits": Digits, "digit_scenes": DigitScenes, "mnist1d": Mnist1d, "addition": Addition}
 SEQUENCE = {"addition": len(CHARS)}  # embedded seq2seq datasets ("inputs", "targets") -> vocabulary size
 # Standard TFDS image classification: feature "image" uint8 [H, W, C] -> "inputs", "label" -> "label".
 # Text classification ("text", "label") is tokenized by jaxdl.data.text (options max_len, vocab_size).
@@ -29,6 +30,8 @@ STANDARD = ("cifar10", "cifar100", "fashion_mnist", "kmnist", "mnist", "svhn_cro
 SPLITS = ("train", "test")
 _EMBEDDED_KEYS = {"inputs": "inputs", "label": "label"}  # TFDS feature -> Dataset key
 _STANDARD_KEYS = {"image": "inputs", "label": "label"}
+# Dense-vision datasets carry other targets than "label" (every feature keeps its name).
+_DENSE_KEYS = {"digit_scenes": {k: k for k in ("inputs", "segmentation", "boxes", "box_classes", "num_boxes")}}
 _CHUNK = 4096  # examples decoded per data-source call
 _RANDOM_ACCESS = tfds.core.file_adapters.FileFormat.with_random_access()  # array_record, parquet
 
@@ -66,7 +69,8 @@ def load_dataset(name: str, data_dir: str | None = None, *, download: bool = Fal
                 )
             _prepare(_builder(name, data_dir, file_format="array_record"), name, data_dir)
             builder = _builder(name, data_dir)  # read back exactly as on every later use
-        return _read(builder, name, _EMBEDDED_KEYS if name in EMBEDDED else _STANDARD_KEYS, options)
+        keys = _DENSE_KEYS.get(name) or (_EMBEDDED_KEYS if name in EMBEDDED else _STANDARD_KEYS)
+        return _read(builder, name, keys, options)
 
 
 def is_prepared(name: str, data_dir: str | None = None) -> bool:
@@ -139,13 +143,16 @@ def _read(builder: tfds.core.DatasetBuilder, name: str, keys: dict[str, str], op
     if None in input_shape:
         raise UserError(f"dataset '{name}' has variable-size inputs {input_shape}; jaxdl needs a fixed shape")
     specs = {"inputs": (input_shape, input_feature.np_dtype), "label": ((), np.int32)}
+    specs = {key: specs.get(key) or (tuple(info.features[f].shape), info.features[f].np_dtype)
+             for f, key in keys.items()}
     sources = builder.as_data_source(split=list(SPLITS))
     train, test = (_to_numpy(source, keys, specs) for source in sources)
     return Dataset(
         name=name,
         train=train,
         test=test,
-        num_classes=int(info.features["label"].num_classes),
+        # datasets without a "label" ClassLabel (digit_scenes) state their class count on the builder
+        num_classes=int(info.features["label"].num_classes if "label" in info.features else builder.NUM_CLASSES),
         input_shape=input_shape,
     )
 

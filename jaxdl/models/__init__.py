@@ -16,6 +16,7 @@ import jax.numpy as jnp
 from jaxdl.errors import UserError
 from jaxdl.models.activations import ACTIVATIONS, get_activation
 from jaxdl.models.cnn import ConvNet
+from jaxdl.models.detector import CenterNet
 from jaxdl.models.mlp import MLP
 from jaxdl.models.resnet import (
     BottleneckResNetBlock,
@@ -28,6 +29,7 @@ from jaxdl.models.resnet import (
 )
 from jaxdl.models.rnn import RNNClassifier
 from jaxdl.models.seq2seq import Seq2Seq
+from jaxdl.models.unet import UNet
 
 MODELS: dict[str, Callable[..., nn.Module]] = {
     "mlp": MLP,
@@ -52,6 +54,8 @@ MODELS: dict[str, Callable[..., nn.Module]] = {
     "gru_mnist1d": partial(RNNClassifier, cell="gru", hidden_size=6, bidirectional=True, head="flatten"),
     "seq2seq": Seq2Seq,
     "lstm_text": partial(RNNClassifier, cell="lstm", bidirectional=True, head="mean", vocab_size=20000),
+    "unet": UNet,  # dense: per-pixel logits [B, H, W, num_classes]
+    "centernet": CenterNet,  # dense: {"heatmap", "size", "offset"} maps at stride 4 (see detector.py)
 }
 
 # Fields that define a registered architecture: set by its entry above, never overridable from a config.

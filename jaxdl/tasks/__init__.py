@@ -19,6 +19,8 @@ TASKS = {
     "vae": "jaxdl.tasks.vae",
     "gan": "jaxdl.tasks.gan",
     "seq2seq": "jaxdl.tasks.seq2seq",
+    "segmentation": "jaxdl.tasks.segmentation",
+    "detection": "jaxdl.tasks.detection",
 }
 
 

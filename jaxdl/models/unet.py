@@ -1,0 +1,75 @@
+"""U-Net (Ronneberger et al. 2015) for semantic segmentation: encoder-decoder with skip connections."""
+
+from typing import Any
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+
+from jaxdl.errors import UserError
+from jaxdl.models.initializers import lecun_normal
+
+
+class ConvBNReLU(nn.Module):
+    """3x3 SAME conv (no bias: BatchNorm follows), BatchNorm, ReLU: [B, H, W, C] -> [B, H, W, features]."""
+
+    features: int
+    dtype: Any = jnp.float32
+
+    @nn.compact
+    def __call__(self, x, *, train: bool):
+        x = nn.Conv(self.features, (3, 3), padding="SAME", use_bias=False, dtype=self.dtype,
+                    kernel_init=lecun_normal)(x)
+        x = nn.BatchNorm(use_running_average=not train, momentum=0.9, dtype=self.dtype)(x)
+        return nn.relu(x)
+
+
+class UNet(nn.Module):
+    """x [B, H, W(, C)] -> per-pixel logits float32 [B, H, W, num_classes], for any H, W (odd too).
+
+    `depth` 2x2 max-pool downsamplings; level l (0 = full resolution) has `width * 2**l` channels and
+    `convs` ConvBNReLU layers in the encoder and again in the decoder. The decoder upsamples with a 2x2
+    stride-2 transposed conv and concatenates the encoder's features of the same level (the skip).
+    Inputs are zero-padded at the bottom/right to a multiple of 2**depth and the logits cropped back, so
+    the output always has the input's spatial shape. The paper's U-Net is depth=4, width=64, convs=2
+    (with unpadded convs); the default here is a small one for 48x48 digit scenes.
+    """
+
+    num_classes: int
+    depth: int = 3
+    width: int = 16
+    convs: int = 2
+    dtype: Any = jnp.float32  # compute dtype; params stay float32
+
+    def __post_init__(self):
+        for field in ("depth", "width", "convs"):
+            value = getattr(self, field)
+            if isinstance(value, bool) or not isinstance(value, int) or value < (0 if field == "depth" else 1):
+                raise UserError(f"unet {field} must be an integer >= {0 if field == 'depth' else 1}, got {value!r}")
+        super().__post_init__()
+
+    @nn.compact
+    def __call__(self, x: jax.Array, *, train: bool = False) -> jax.Array:
+        if x.ndim == 3:
+            x = x[..., None]
+        h, w = x.shape[1:3]
+        m = 2**self.depth
+        x = jnp.pad(x, ((0, 0), (0, -h % m), (0, -w % m), (0, 0))).astype(self.dtype)
+
+        def block(y, features):
+            for _ in range(self.convs):
+                y = ConvBNReLU(features, self.dtype)(y, train=train)
+            return y
+
+        skips = []
+        for level in range(self.depth):
+            x = block(x, self.width * 2**level)
+            skips.append(x)
+            x = nn.max_pool(x, (2, 2), strides=(2, 2))
+        x = block(x, self.width * 2**self.depth)  # bottleneck
+        for level in reversed(range(self.depth)):
+            features = self.width * 2**level
+            x = nn.ConvTranspose(features, (2, 2), strides=(2, 2), dtype=self.dtype, kernel_init=lecun_normal)(x)
+            x = block(jnp.concatenate([skips[level], x], axis=-1), features)
+        logits = nn.Conv(self.num_classes, (1, 1), dtype=self.dtype, kernel_init=lecun_normal)(x)
+        return logits[:, :h, :w].astype(jnp.float32)

@@ -1,0 +1,114 @@
+"""Semantic segmentation: per-pixel softmax cross-entropy; pixel accuracy and mean IoU from a confusion matrix.
+
+Batches hold "inputs" [B, H, W, C] and an integer class map (config.task.target, default "segmentation")
+[B, H, W] with values in [0, num_classes]: 0 is background and 1 + c is object class c, so the model
+predicts `dataset.num_classes + 1` classes. Evaluation sums a confusion matrix over the split, so pixel
+accuracy and IoU are exact over all test pixels, not means of per-batch values.
+"""
+
+from __future__ import annotations
+
+import os
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from jaxdl.data import to_float
+from jaxdl.errors import UserError
+from jaxdl.models import build_model_from_config
+from jaxdl.tasks.classification import ClassificationTask
+from jaxdl.train.optim import make_optimizer
+
+NUM_PLOTTED = 8  # test scenes drawn by write_artifacts
+
+
+def from_config(config, dataset) -> SegmentationTask:
+    target = config.task.get("target", "segmentation")
+    if target not in dataset.train:
+        raise UserError(f"task 'segmentation' needs a per-pixel class map {target!r}; dataset "
+                        f"{dataset.name!r} has {', '.join(sorted(dataset.train))}")
+    num_classes = dataset.num_classes + 1  # + background
+    model = build_model_from_config(config.model, num_classes, config.dtype)
+    examples = {"inputs": dataset.test["inputs"][:NUM_PLOTTED], "target": dataset.test[target][:NUM_PLOTTED]}
+    return SegmentationTask(model, make_optimizer(config.optimizer, config.steps), num_classes, target, examples)
+
+
+def confusion_matrix(labels: jax.Array, pred: jax.Array, weights: jax.Array, num_classes: int) -> jax.Array:
+    """confusion[i, j] = summed weight of pixels of true class i predicted as j; labels, pred int [...],
+    weights float [...] (0 for padding). float32 [num_classes, num_classes], summable over batches."""
+    index = labels.reshape(-1) * num_classes + pred.reshape(-1)
+    flat = jnp.zeros(num_classes * num_classes, jnp.float32).at[index].add(weights.reshape(-1))
+    return flat.reshape(num_classes, num_classes)
+
+
+def iou_per_class(confusion: jax.Array) -> jax.Array:
+    """IoU_c = TP / (TP + FP + FN) from confusion [..., C, C]; NaN for a class absent from both truth and
+    predictions (union 0), so that nanmean skips it. Returns [..., C]."""
+    tp = jnp.diagonal(confusion, axis1=-2, axis2=-1)
+    union = confusion.sum(-1) + confusion.sum(-2) - tp
+    return jnp.where(union > 0, tp / jnp.where(union > 0, union, 1), jnp.nan)
+
+
+def segmentation_metrics(confusion: jax.Array) -> dict[str, jax.Array]:
+    """pixel_accuracy and mean_iou (over classes with a non-empty union, background included) from
+    confusion [..., C, C]; leading axes (replicas) kept."""
+    tp = jnp.diagonal(confusion, axis1=-2, axis2=-1)
+    return {"pixel_accuracy": tp.sum(-1) / confusion.sum((-2, -1)),
+            "mean_iou": jnp.nanmean(iou_per_class(confusion), axis=-1)}
+
+
+class SegmentationTask(ClassificationTask):
+    """Reuses classification's init (params + batch_stats) and optimizer handling; the loss is per pixel."""
+
+    def __init__(self, model: nn.Module, tx: optax.GradientTransformation, num_classes: int,
+                 target: str = "segmentation", examples: dict[str, np.ndarray] | None = None):
+        super().__init__(model, tx, num_classes)
+        self.target, self.examples = target, examples
+
+    def pixel_loss(self, logits, labels):
+        """Softmax cross-entropy per pixel: logits [B, H, W, C], labels int [B, H, W] -> [B, H, W]."""
+        return optax.softmax_cross_entropy_with_integer_labels(logits.astype(jnp.float32), labels.astype(jnp.int32))
+
+    def train_step(self, state, batch):
+        mutable = list(state.model_state.keys())
+        labels = batch[self.target].astype(jnp.int32)
+
+        def loss_fn(params):
+            logits, new_model_state = self.model.apply(
+                {"params": params, **state.model_state}, to_float(batch["inputs"]), train=True,
+                rngs={"dropout": state.step_key()}, mutable=mutable)
+            return self.pixel_loss(logits, labels).mean(), (logits, new_model_state)
+
+        (loss, (logits, new_model_state)), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.params)
+        updates, opt_state = self.tx.update(grads, state.opt_state, state.params)
+        new_state = state.replace(step=state.step + 1, params=optax.apply_updates(state.params, updates),
+                                  model_state=new_model_state, opt_state=opt_state)
+        return new_state, {"loss": loss, "pixel_accuracy": jnp.mean(jnp.argmax(logits, -1) == labels)}
+
+    def predict(self, state, inputs):
+        """Per-pixel logits [B, H, W, C] in inference mode (running BatchNorm statistics)."""
+        return self.model.apply({"params": state.params, **state.model_state}, to_float(inputs), train=False)
+
+    def eval_step(self, state, batch):
+        logits = self.predict(state, batch["inputs"])
+        labels = batch[self.target].astype(jnp.int32)
+        weights = jnp.broadcast_to(batch["mask"][:, None, None], labels.shape)  # 0 on padded examples
+        return {"loss": jnp.sum(self.pixel_loss(logits, labels) * weights), "pixels": jnp.sum(weights),
+                "confusion": confusion_matrix(labels, jnp.argmax(logits, -1), weights, self.num_classes)}
+
+    def summarize(self, sums):
+        return {"loss": sums["loss"] / sums["pixels"], **segmentation_metrics(sums["confusion"])}
+
+    def write_artifacts(self, states, step, workdir, final):
+        """At the end: replica 0's predicted masks on the first test scenes -> plots/segmentation.png."""
+        if not final or self.examples is None:
+            return
+        from jaxdl import plots
+
+        state0 = jax.tree_util.tree_map(lambda a: a[0], states)
+        pred = np.asarray(jnp.argmax(jax.jit(self.predict)(state0, self.examples["inputs"]), -1))
+        plots.segmentation_predictions(self.examples["inputs"], self.examples["target"], pred,
+                                       os.path.join(workdir, "plots", "segmentation.png"))

@@ -1,0 +1,37 @@
+"""U-Net and CenterNet: output shapes for odd and even inputs, registry options."""
+
+import jax
+import jax.numpy as jnp
+import pytest
+
+from jaxdl.errors import UserError
+from jaxdl.models import build_model
+
+
+@pytest.mark.parametrize("hw", [(16, 16), (13, 7)])
+def test_unet_output_matches_input_spatial_shape(hw):
+    model = build_model("unet", 5, depth=2, width=4, convs=1)
+    x = jnp.ones((2, *hw, 1))
+    variables = model.init(jax.random.key(0), x)
+    logits, updates = model.apply(variables, x, train=True, mutable=["batch_stats"])
+    assert logits.shape == (2, *hw, 5) and logits.dtype == jnp.float32
+    assert jax.tree.structure(updates["batch_stats"]) == jax.tree.structure(variables["batch_stats"])
+
+
+@pytest.mark.parametrize("hw", [(48, 48), (45, 33)])
+def test_centernet_heads_at_stride(hw):
+    model = build_model("centernet", 10, channels=(4, 8, 8), head_width=4)
+    assert model.stride == 2
+    x = jnp.ones((1, *hw, 1))
+    out = model.apply(model.init(jax.random.key(0), x), x)
+    h, w = -(-hw[0] // 2), -(-hw[1] // 2)
+    assert {k: v.shape for k, v in out.items()} == {"heatmap": (1, h, w, 10), "size": (1, h, w, 2),
+                                                    "offset": (1, h, w, 2)}
+    assert jnp.allclose(jax.nn.sigmoid(out["heatmap"]).mean(), 0.1, atol=0.05)  # the focal-loss prior
+
+
+def test_bad_options_are_user_errors():
+    with pytest.raises(UserError):
+        build_model("unet", 3, depth=-1)
+    with pytest.raises(UserError):
+        build_model("centernet", 3, channels=(8,), upsample=True)

@@ -1,0 +1,78 @@
+"""Segmentation and detection train through the one trainer: loss falls, run directory, plots, metrics."""
+
+import os
+
+import numpy as np
+import pytest
+
+from jaxdl.config import base_config
+from jaxdl.errors import UserError
+from jaxdl.runs import load_run
+from jaxdl.train.run import train_and_evaluate
+from jaxdl.train.setup import build_experiment
+
+MODELS = {"segmentation": dict(name="unet", depth=1, width=4, convs=1),
+          "detection": dict(name="centernet", channels=(4, 8, 8), head_width=8)}
+
+
+def dense_config(task):
+    c = base_config()
+    c.dataset.name = "digit_scenes"
+    c.task = dict(name=task)
+    c.model = MODELS[task]
+    c.optimizer.learning_rate = 1e-2
+    c.replicas = 2
+    c.batch_size = 16
+    c.steps = 24
+    c.log_every = 8
+    c.eval_every = 24
+    c.eval_batch_size = 250
+    return c
+
+
+@pytest.fixture(scope="module", params=["segmentation", "detection"])
+def run(request, tmp_path_factory):
+    workdir = str(tmp_path_factory.mktemp(request.param))
+    summary = train_and_evaluate(dense_config(request.param), workdir, quiet=True)
+    return request.param, load_run(workdir), summary
+
+
+def test_loss_falls_and_run_directory_is_complete(run):
+    task, r, summary = run
+    steps, loss = r.series("train", "loss")
+    assert steps.tolist() == [8, 16, 24] and loss.shape == (3, 2)
+    assert (loss[-1] < loss[0]).all(), loss  # both replicas learn
+    assert summary["status"] == "completed"
+    plot = {"segmentation": "segmentation.png", "detection": "detections.png"}[task]
+    for name in ("learning_curves.png", plot):
+        assert os.path.getsize(os.path.join(r.plots_dir, name)) > 0
+
+
+def test_test_metrics_are_per_replica_and_in_range(run):
+    task, r, summary = run
+    keys = {"segmentation": ("loss", "pixel_accuracy", "mean_iou"), "detection": ("loss", "map50", "map")}[task]
+    assert set(keys) <= set(r.metric_names("test"))
+    for key in keys[1:]:
+        values = r.final(key)
+        assert values.shape == (2,) and ((0 <= values) & (values <= 1)).all()
+    if task == "segmentation":
+        conf = np.array(summary["final_stats"]["confusion"])  # [K, 11, 11], every test pixel once
+        assert conf.shape == (2, 11, 11) and conf.sum() == 2 * 500 * 48 * 48
+        assert (r.final("pixel_accuracy") > 0.5).all()  # background alone is ~85% of the pixels
+    else:
+        assert r.final("map") [0] <= r.final("map50")[0]
+        assert "histograms" not in summary["final_stats"]  # kept out of summary.json
+        num_gt = np.array(summary["final_stats"]["num_gt"])
+        with open(os.path.join(r.path, "summary.json")) as f:
+            assert len(f.read()) < 100_000
+        from jaxdl.data import load_dataset
+
+        assert num_gt.shape == (2, 10) and num_gt[0].sum() == load_dataset("digit_scenes").test["num_boxes"].sum()
+
+
+def test_tasks_refuse_datasets_without_their_targets():
+    for task in ("segmentation", "detection"):
+        c = dense_config(task)
+        c.dataset.name = "digits"
+        with pytest.raises(UserError, match=task):
+            build_experiment(c)
