@@ -65,7 +65,7 @@ def test_unknown_name_lists_known_datasets():
 
 def test_list_datasets():
     names = list_datasets()
-    assert names[:2] == ["digits", "mnist1d"]
+    assert names[:3] == ["digits", "digit_scenes", "mnist1d"]  # the embedded ones first
     assert {"mnist", "fashion_mnist", "cifar10"} <= set(names) and len(set(names)) == len(names)
 
 
