@@ -11,7 +11,7 @@ from jaxdl.config import base_config
 def get_config():
     c = base_config()
     c.dataset.name = "mnist1d"
-    c.model = dict(name="logreg")
+    c.model = dict(name="logreg", weight_init="torch")
     c.optimizer.learning_rate = 1e-2
     c.batch_size = 100
     c.steps = 6000

@@ -13,7 +13,7 @@ from jaxdl.config import base_config
 def get_config():
     c = base_config()
     c.dataset.name = "mnist1d"
-    c.model = dict(name="mlp", hidden_sizes=(100, 100), residual=True, activation="relu")
+    c.model = dict(name="mlp", hidden_sizes=(100, 100), residual=True, activation="relu", weight_init="torch")
     c.optimizer.learning_rate = 1e-2
     c.batch_size = 100
     c.steps = 6000
