@@ -63,8 +63,8 @@ def run_table(workdir: str, models=MODELS, replicas: int = 5, overrides=(), *, o
     from jaxdl.errors import UserError
     from jaxdl.runs import load_run
     from jaxdl.tables import MNIST1D_PAPER_ACCURACY
-    from jaxdl.train.rundir import write_json
     from jaxdl.train.run import train_and_evaluate
+    from jaxdl.train.rundir import write_json
     from jaxdl.train.setup import build_experiment
 
     unknown = [m for m in models if m not in CONFIGS]

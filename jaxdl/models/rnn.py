@@ -145,10 +145,11 @@ class RNNClassifier(nn.Module):
             lengths = jnp.full((x.shape[0],), x.shape[1], jnp.int32)
         if self.dropout > 0.0:
             h = nn.Dropout(self.dropout, deterministic=not train)(h)
-        encoder = RNNEncoder(self.cell, self.hidden_size, self.num_layers, self.bidirectional, self.dtype, self.weight_init)
-        outputs = encoder(h, lengths)
+        outputs = RNNEncoder(self.cell, self.hidden_size, self.num_layers, self.bidirectional, self.dtype,
+                             self.weight_init)(h, lengths)
         features = pool(outputs, lengths, self.head, self.bidirectional)
         if self.dropout > 0.0:
             features = nn.Dropout(self.dropout, deterministic=not train)(features)
-        logits = nn.Dense(self.num_classes, dtype=self.dtype, **dense_init(self.weight_init, features.shape[-1]))(features)
+        head_init = dense_init(self.weight_init, features.shape[-1])
+        logits = nn.Dense(self.num_classes, dtype=self.dtype, **head_init)(features)
         return logits.astype(jnp.float32)

@@ -26,7 +26,7 @@ def test_table_end_to_end_on_tiny_override(table_script, tmp_path, capsys):
     assert table_script.main(argv) == 0
     models = load_table(workdir)
     assert list(models) == ["logreg", "mlp"]
-    for name, row in models.items():
+    for row in models.values():
         run = load_run(os.path.join(workdir, row["workdir"]))
         assert run.num_replicas == row["replicas"] == 2 and row["steps"] == 20
         assert row["accuracy"] == pytest.approx(run.final("accuracy").tolist())
