@@ -12,9 +12,11 @@ Initialisation: PyTorch's defaults (`weight_init="torch"`: every GRU weight and 
 head U(+-1/sqrt(480))), as the paper's model was trained. With flax's defaults (orthogonal recurrent,
 lecun-normal input kernels, zero biases) the same recipe gave 0.868 +- 0.025, below the 0.89 floor.
 
-Measured (2026-11-27, shared 2-core CPU, load ~13-15, table script run): final test accuracies 0.930,
-0.894, 0.894, 0.903, 0.910 = 0.906 +- 0.013 over 5 seeds (paper: 91%; floor 0.89 met). 156 s wall
-(compile 16 s, training 129 s) under that load. See experiments/RESULTS.md.
+Data order: the training split in stored order every epoch (`shuffle=False`), as the paper's loop reads it.
+
+Measured (2026-11-27, shared 2-core CPU at load ~11, experiments/mnist1d_table.py): final test accuracies
+0.907, 0.882, 0.885, 0.908, 0.905 = 0.897 +- 0.011 over 5 seeds (paper: 91%; floor 0.89 met; with a
+shuffled order 0.906 +- 0.013). 156 s wall (compile 7 s) under that load. See experiments/RESULTS.md.
 """
 
 from jaxdl.config import base_config
