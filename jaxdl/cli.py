@@ -1,11 +1,17 @@
-"""`jaxdl train | bench | plot | datasets`: the command line. Bad input is one line on stderr and exit code 2."""
+"""`jaxdl train | eval | bench | plot | datasets`: the command line.
+
+Exit codes: 0 done; 2 bad input (one line on stderr, nothing written); 3 every replica diverged;
+128 + signal number (143 SIGTERM, 130 SIGINT) preempted after saving a checkpoint.
+"""
 
 from __future__ import annotations
 
 import argparse
+import shlex
+import signal
 import sys
 
-from jaxdl.errors import UserError
+from jaxdl.errors import Preempted, UserError
 
 USAGE = "jaxdl train --config PATH.py --workdir DIR [--config.key=value ...]"
 
@@ -38,7 +44,7 @@ def format_table(summary: dict, workdir: str) -> str:
     keys = [k for k in ("accuracy", "loss") if k in final] or sorted(final)
     lines = [f"run {workdir}: {len(summary['replicas'])} replica(s), {summary['steps']} steps, "
              f"{summary['wall_s']:.1f} s wall ({summary['compile_s']:.1f} s compile, "
-             f"{summary['steps_per_s']:.0f} steps/s)"]
+             f"{summary['steps_per_s'] or 0:.0f} steps/s)"]
     header = f"{'replica':>7}  {'seed':>4}  {'hparams':<28}" + "".join(f"  {'test ' + k:>14}" for k in keys)
     lines += [header, "-" * len(header)]
     for r in summary["replicas"]:
@@ -58,7 +64,18 @@ def cmd_train(args, overrides) -> int:
 
     config = load_config(args.config)
     apply_overrides(config, overrides)
-    summary = train_and_evaluate(config, args.workdir, quiet=args.quiet, overwrite=args.overwrite)
+    try:
+        summary = train_and_evaluate(config, args.workdir, quiet=args.quiet, overwrite=args.overwrite)
+    except Preempted as p:
+        resume = shlex.join(["jaxdl", *(a for a in args.argv if a != "--overwrite")])
+        print(f"jaxdl: stopped by {signal.Signals(p.signum).name} at step {p.step}, checkpoint saved in "
+              f"{p.checkpoint_dir}; resume with: {resume}", file=sys.stderr)
+        return 128 + p.signum
+    if summary["status"] == "diverged":
+        steps = ", ".join(f"replica {r['index']} at step {r['diverged_step']}" for r in summary["replicas"])
+        print(f"jaxdl: run diverged (non-finite loss or gradient): {steps}; see {args.workdir}/summary.json",
+              file=sys.stderr)
+        return 3
     print(format_table(summary, args.workdir))
     return 0
 
@@ -91,6 +108,15 @@ def cmd_plot(args, overrides) -> int:
     except OSError as e:  # e.g. a read-only run directory
         raise UserError(f"cannot write plots into {run.plots_dir}: {e.strerror or e}") from None
     print("\n".join(written) if written else f"nothing to plot in {args.workdir} yet")
+def cmd_eval(args, overrides) -> int:
+    from jaxdl.train.evaluate_checkpoint import evaluate_workdir
+
+    result = evaluate_workdir(args.workdir, args.step)
+    print(f"checkpoint {result['checkpoint']} (step {result['step']}), test split:")
+    for k, v in sorted(result["metrics"].items()):
+        ms = result["mean_std"][k]
+        print(f"  {k:>10}: {' '.join('nan' if x is None else f'{x:.4f}' for x in v)}"
+              f"   mean {ms['mean']:.4f} ± {ms['std']:.4f}")
     return 0
 
 
@@ -107,7 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("train", help="train a config into a run directory", usage=USAGE)
     p.add_argument("--config", required=True, help="experiment config file (defines get_config())")
     p.add_argument("--workdir", required=True, help="run directory")
-    p.add_argument("--overwrite", action="store_true", help="replace a run of another config in workdir")
+    p.add_argument("--overwrite", action="store_true",
+                   help="start afresh in workdir, replacing the run (and checkpoints) there")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(fn=cmd_train)
     p = sub.add_parser("bench", help="time a config's training step on synthetic data")
@@ -121,6 +148,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("plot", help="write the standard plots of a run into WORKDIR/plots/")
     p.add_argument("--workdir", required=True, help="run directory")
     p.set_defaults(fn=cmd_plot)
+    p = sub.add_parser("eval", help="evaluate a run's checkpoint on the test split into eval.json",
+                       usage="jaxdl eval --workdir DIR [--step N]")
+    p.add_argument("--workdir", required=True, help="run directory")
+    p.add_argument("--step", type=int, default=None, help="checkpoint step (default: the newest good one)")
+    p.set_defaults(fn=cmd_eval)
     p = sub.add_parser("datasets", help="list the datasets jaxdl knows")
     p.set_defaults(fn=cmd_datasets)
     return parser
@@ -131,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         rest, overrides = split_overrides(argv)
         args = build_parser().parse_args(rest)
+        args.argv = argv
         if overrides and args.command not in ("train", "bench"):
             raise UserError(f"--config.* overrides are not accepted by 'jaxdl {args.command}'")
         return args.fn(args, overrides)

@@ -126,3 +126,26 @@ def apply_overrides(config: ml_collections.ConfigDict, overrides: list[tuple[str
 def to_json(config: ml_collections.ConfigDict) -> str:
     """Canonical JSON of the resolved config (sorted keys), the run directory's config.json."""
     return json.dumps(json.loads(config.to_json()), indent=2, sort_keys=True) + "\n"
+
+
+def config_from_json(text: str) -> ml_collections.ConfigDict:
+    """The locked config a run directory's config.json (from `to_json`) describes.
+
+    JSON has no tuples: lists become tuples again (model sizes such as hidden_sizes are tuples in configs),
+    except the sweep's value lists.
+    """
+
+    def tuples(x):
+        if isinstance(x, dict):
+            return {k: tuples(v) for k, v in x.items()}
+        return tuple(tuples(v) for v in x) if isinstance(x, list) else x
+
+    try:
+        values = json.loads(text)
+        sweep = values.pop("sweep", {})
+        config = ml_collections.ConfigDict(tuples(values))
+        config.sweep = sweep_dict(sweep)
+    except (ValueError, TypeError, AttributeError) as e:
+        raise UserError(f"config.json is not a jaxdl config: {type(e).__name__}: {e}") from None
+    config.lock()
+    return config

@@ -1,44 +1,26 @@
 """Looking inside a trained classifier: parameter counts per layer, predictions on the test split, the
 most confidently misclassified examples. Named `inspection` so it never shadows the standard `inspect`.
 
-States come from `train_states`, which trains a config's run in-process with the trainer's own compiled
-program (one chunk of `config.steps` steps): until run directories hold checkpoints, inspecting a run means
-retraining its config, which on CPU reproduces the run (same config + same machine -> same numbers).
+States come from the run's checkpoints through `jaxdl.train.evaluate_checkpoint.restore_run`, the same
+restore path as `jaxdl eval`.
 """
 
 from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
-import ml_collections
 import numpy as np
 
-from jaxdl.config import sweep_dict
 from jaxdl.data import to_float
-from jaxdl.runs import Run
-from jaxdl.train.setup import Experiment, build_experiment
+from jaxdl.train.evaluate_checkpoint import restore_run
+from jaxdl.train.setup import Experiment
 from jaxdl.train.state import TrainState
-from jaxdl.train.trainer import init_states, make_programs
 
 
-def config_from_run(run: Run) -> ml_collections.ConfigDict:
-    """The resolved config of a run directory (config.json) as a locked ConfigDict."""
-    values = dict(run.config)
-    values["sweep"] = sweep_dict(values.get("sweep"))
-    config = ml_collections.ConfigDict(values)
-    config.lock()
-    return config
-
-
-def train_states(exp: Experiment) -> TrainState:
-    """Train every replica of `exp` for config.steps steps; returns states with a leading replica axis [K].
-
-    The same compiled chunk as `jaxdl.train.trainer.train`, run as one chunk: no logging, no files.
-    """
-    programs = make_programs(exp, length=exp.config.steps)
-    states, data_keys = init_states(exp, programs)
-    states, _ = programs.chunk(states, jax.device_put(exp.dataset.train), jnp.int32(0), data_keys)
-    return states
+def load_states(workdir: str, step: int | None = None) -> tuple[Experiment, TrainState, int]:
+    """(experiment, states [K, ...], step) of checkpoint `step` (default: newest good) of a run directory."""
+    exp, _, states, step, _ = restore_run(workdir, step)
+    return exp, states, step
 
 
 def replica_state(states: TrainState, r: int) -> TrainState:
@@ -92,9 +74,3 @@ def confident_mistakes(probs: np.ndarray, labels: np.ndarray, k: int = 10) -> np
     wrong = np.flatnonzero(preds != labels)
     confidence = probs[wrong, preds[wrong]]
     return wrong[np.argsort(-confidence, kind="stable")][:k]
-
-
-def inspect_config(config: ml_collections.ConfigDict) -> tuple[Experiment, TrainState]:
-    """Build and train `config` in-process: (experiment, states [K, ...])."""
-    exp = build_experiment(config)
-    return exp, train_states(exp)

@@ -88,6 +88,38 @@ def compare_runs_figure(runs: dict[str, Run], split: str = "test", key: str = "a
     return fig
 
 
+
+def agreement_figure(runs: dict[str, Run], panels=(("train", "loss"), ("test", "accuracy")), title: str = ""
+                     ) -> Figure:
+    """Runs that should compute the same thing: each run's replica-mean curve per (split, metric) panel,
+    overlaid, and a last panel with every later run's largest |difference| from the first run per step
+    (over replicas, log scale; exact zeros drawn at 1e-12)."""
+    fig = Figure(figsize=(4.5 * (len(panels) + 1), 3.5))
+    axes = fig.subplots(1, len(panels) + 1, squeeze=False)[0]
+    (first_name, first), *others = runs.items()
+    for ax, (split, key) in zip(axes, panels, strict=False):
+        for i, (name, run) in enumerate(runs.items()):
+            steps, values = run.series(split, key)
+            ax.plot(steps, np.nanmean(values, 1), ["-", "--", ":", "-."][i % 4], lw=1.5, label=name)
+        ax.set_title(f"{split} {key}")
+        ax.set_xlabel("step")
+        if key == "loss":
+            ax.set_yscale("log")
+    axes[0].legend(fontsize=7)
+    for split, key in panels:
+        steps, ref = first.series(split, key)
+        for name, run in others:
+            diff = np.max(np.abs(run.series(split, key)[1] - ref), axis=1)
+            axes[-1].plot(steps, np.maximum(diff, 1e-12), ".-", lw=0.8, label=f"{split} {key}: {name}")
+    axes[-1].set_yscale("log")
+    axes[-1].set_title(f"|difference| from {first_name}", fontsize=9)
+    axes[-1].set_xlabel("step")
+    axes[-1].legend(fontsize=7)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
 def sweep_figure(run: Run, key: str = "accuracy", split: str = "test") -> Figure:
     """One panel per swept hyperparameter: the final `key` of every replica (one point per seed) against
     the hyperparameter's value, with the mean over replicas at each value as a line. Raises ValueError when

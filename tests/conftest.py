@@ -40,3 +40,18 @@ def tiny_config(model="mlp", **overrides):
 @pytest.fixture
 def tiny():
     return tiny_config
+
+
+TINY_RUN_CONFIG = os.path.join(os.path.dirname(__file__), "configs", "tiny_mlp.py")
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory, data_dir):
+    """A finished, uninterrupted run of tests/configs/tiny_mlp.py (2 replicas, 120 steps, checkpoints at
+    40/80/120). Read-only: tests that change a run copy it first."""
+    from jaxdl.config import load_config
+    from jaxdl.train.run import train_and_evaluate
+
+    workdir = str(tmp_path_factory.mktemp("tiny_run") / "run")
+    train_and_evaluate(load_config(TINY_RUN_CONFIG), workdir, quiet=True)
+    return workdir

@@ -1,6 +1,8 @@
 """The command line: bad input is one line on stderr, exit code 2, and nothing written."""
 
+import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -57,3 +59,111 @@ def test_train_prints_table(tmp_path, capsys):
                  "--config.replicas=2", *SMALL]) == 0
     out = capsys.readouterr().out
     assert "mean ± std" in out and "test accuracy" in out
+
+
+# --- the rest of the bad-input catalogue: cases that need files set up first ---------------------------
+
+TINY = os.path.join(os.path.dirname(__file__), "configs", "tiny_mlp.py")
+MORE_BAD = {
+    "zero batch size": ["--config", CFG, "--config.batch_size=0"],
+    "zero learning rate": ["--config", CFG, "--config.optimizer.learning_rate=0.0"],
+    "checkpoint_every not a multiple of log_every": ["--config", CFG, "--config.checkpoint_every=15"],
+    "sweep values not a list": ["--config", CFG, "--config.sweep={'optimizer.learning_rate': 0.1}"],
+}
+
+
+@pytest.mark.parametrize("case", sorted(MORE_BAD))
+def test_more_bad_overrides(case, tmp_path, capsys):
+    assert main(["train", f"--workdir={tmp_path / 'run'}", *SMALL, *MORE_BAD[case]]) == 2
+    assert_one_error_line(capsys)
+    assert not (tmp_path / "run").exists()
+
+
+def assert_one_error_line(capsys):
+    err = capsys.readouterr().err
+    err = "".join(ln for ln in err.splitlines(True) if not ln.startswith("jaxdl: preparing"))  # first use
+    assert err.startswith("jaxdl: error: ") and err.count("\n") == 1, err
+
+
+def snapshot(path):
+    """relative path -> bytes of every file under `path` ({} when absent)."""
+    out = {}
+    for root, _, files in os.walk(path):
+        for name in files:
+            full = os.path.join(root, name)
+            out[os.path.relpath(full, path)] = open(full, "rb").read()
+    return out
+
+
+def case_config_raises(tmp_path, run):
+    cfg = tmp_path / "raises.py"
+    cfg.write_text("def get_config():\n    raise RuntimeError('boom')\n")
+    return ["train", "--config", str(cfg), "--workdir", str(tmp_path / "w")], tmp_path / "w"
+
+
+def case_unwritable_workdir(tmp_path, run):
+    (tmp_path / "file").write_text("not a directory")
+    return ["train", "--config", TINY, "--workdir", str(tmp_path / "file" / "w")], tmp_path
+
+
+def case_different_config(tmp_path, run):
+    w = shutil.copytree(run, tmp_path / "w")
+    return ["train", "--config", TINY, "--workdir", str(w), "--config.optimizer.learning_rate=0.5"], w
+
+
+def case_incompatible_checkpoint(tmp_path, run):
+    """The workdir's config.json says hidden_sizes (16,), its checkpoints hold a (32,) model."""
+    from jaxdl.config import apply_overrides, load_config, to_json
+
+    w = shutil.copytree(run, tmp_path / "w")
+    model = "{'name': 'mlp', 'hidden_sizes': (16,)}"
+    config = load_config(TINY)
+    apply_overrides(config, [("model", model)])
+    (w / "config.json").write_text(to_json(config))
+    return ["train", "--config", TINY, "--workdir", str(w), f"--config.model={model}"], w
+
+
+def case_all_checkpoints_damaged(tmp_path, run):
+    w = shutil.copytree(run, tmp_path / "w")
+    for step in os.listdir(w / "checkpoints"):
+        os.remove(w / "checkpoints" / step / "commit_success.txt")
+    return ["train", "--config", TINY, "--workdir", str(w)], w
+
+
+def case_eval_no_checkpoint(tmp_path, run):
+    w = tmp_path / "w"
+    w.mkdir()
+    shutil.copy(os.path.join(run, "config.json"), w / "config.json")
+    return ["eval", "--workdir", str(w)], w
+
+
+def case_eval_not_a_run(tmp_path, run):
+    (tmp_path / "w").mkdir()
+    return ["eval", "--workdir", str(tmp_path / "w")], tmp_path / "w"
+
+
+def case_eval_missing_step(tmp_path, run):
+    w = shutil.copytree(run, tmp_path / "w")
+    return ["eval", "--workdir", str(w), "--step", "7"], w
+
+
+SETUP_BAD = {f.__name__[5:]: f for f in [case_config_raises, case_unwritable_workdir, case_different_config,
+                                         case_incompatible_checkpoint, case_all_checkpoints_damaged,
+                                         case_eval_no_checkpoint, case_eval_not_a_run, case_eval_missing_step]}
+
+
+@pytest.mark.parametrize("case", sorted(SETUP_BAD))
+def test_bad_workdirs_and_files_are_one_line_exit_2_nothing_lost(case, tmp_path, tiny_run, capsys):
+    argv, watched = SETUP_BAD[case](tmp_path, tiny_run)
+    before = snapshot(watched)
+    assert main([*argv, "--quiet"] if argv[0] == "train" else argv) == 2
+    assert_one_error_line(capsys)
+    assert snapshot(watched) == before
+
+
+def test_overwrite_replaces_a_run_of_another_config(tmp_path, tiny_run):
+    w = shutil.copytree(tiny_run, tmp_path / "w")
+    assert main(["train", "--config", TINY, "--workdir", str(w), "--quiet", "--overwrite",
+                 "--config.steps=20", "--config.checkpoint_every=20"]) == 0
+    assert sorted(os.listdir(w / "checkpoints")) == ["20"]
+    assert max(json.loads(line)["step"] for line in open(w / "metrics.jsonl")) == 20

@@ -1,4 +1,4 @@
-"""Model inspection: retrained states reproduce a run; mistakes are ranked by confidence; counts per layer."""
+"""Model inspection: restored states reproduce a run; mistakes are ranked by confidence; counts per layer."""
 
 import jax
 import numpy as np
@@ -8,9 +8,10 @@ from jaxdl.runs import load_run
 from jaxdl.train.setup import build_experiment
 
 
-def test_retraining_a_runs_config_reproduces_its_confusion(tmp_path):
+def test_restored_states_reproduce_the_runs_confusion(tmp_path):
     run = load_run(standins.tiny_run(str(tmp_path / "run"), replicas=2, steps=20))
-    exp, states = inspection.inspect_config(inspection.config_from_run(run))
+    exp, states, step = inspection.load_states(run.path)
+    assert step == 20
     labels = exp.dataset.test["label"]
     for r in range(2):
         preds = inspection.predict(exp, inspection.replica_state(states, r)).argmax(-1)

@@ -108,4 +108,4 @@ class ConvNet(nn.Module):
             if self.dropout > 0.0:
                 h = nn.Dropout(self.dropout, deterministic=not train)(h)
         logits = nn.Dense(self.num_classes, dtype=self.dtype, **dense_init(self.weight_init, h.shape[-1]))(h)
-        return logits.astype(jnp.float32)
+        return logits.astype(jnp.promote_types(self.dtype, jnp.float32))  # float64 stays (gradcheck)

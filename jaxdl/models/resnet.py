@@ -115,7 +115,7 @@ class ResNet(nn.Module):
                 x = self.block_cls(self.num_filters * 2**i, strides=strides, conv=conv, norm=norm, act=act)(x)
         x = jnp.mean(x, axis=(1, 2))
         x = nn.Dense(self.num_classes, dtype=self.dtype, kernel_init=lecun_normal)(x)
-        return x.astype(jnp.float32)
+        return x.astype(jnp.promote_types(self.dtype, jnp.float32))  # float64 stays (gradcheck)
 
 
 ResNet18 = partial(ResNet, stage_sizes=(2, 2, 2, 2), block_cls=ResNetBlock)

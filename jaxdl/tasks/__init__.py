@@ -15,6 +15,7 @@ from jaxdl.errors import UserError
 # task name -> module defining from_config(config, dataset)
 TASKS = {
     "classification": "jaxdl.tasks.classification",
+    "classification_by_hand": "jaxdl.classics.task",  # hand-written backprop + optimizer (MLP only)
     "vae": "jaxdl.tasks.vae",
     "gan": "jaxdl.tasks.gan",
     "seq2seq": "jaxdl.tasks.seq2seq",

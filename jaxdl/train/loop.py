@@ -4,6 +4,11 @@ Data lives on the device as whole arrays. Epoch e's order is `permutation(fold_i
 a step slices its batch from that order inside the compiled program, so no host work happens per step.
 The step counter of the scan is *not* batched over replicas (all replicas are at the same step), which
 keeps the "new epoch?" test a real `lax.cond` under vmap instead of a select that reshuffles every step.
+
+Divergence: a replica whose update yields a non-finite loss or a non-finite parameter / optimizer / model
+state (a non-finite gradient always ends up there) is *frozen*: that update and every later one become
+no-ops (`jnp.where` over the whole state), its metrics read NaN, and its `state.step` stops counting. So a
+replica is diverged exactly when `state.step` is behind the global step, which a checkpoint carries for free.
 """
 
 from __future__ import annotations
@@ -18,13 +23,33 @@ from jaxdl.tasks.base import Batch, Task
 from jaxdl.train.state import TrainState
 
 
+def all_finite(tree) -> jax.Array:
+    """bool []: every floating-point leaf of `tree` is finite."""
+    leaves = [jnp.all(jnp.isfinite(x)) for x in jax.tree_util.tree_leaves(tree)
+              if jnp.issubdtype(jnp.asarray(x).dtype, jnp.inexact)]
+    return jnp.all(jnp.stack(leaves)) if leaves else jnp.bool_(True)
+
+
+def guarded_step(task: Task, state: TrainState, batch: Batch, step: jax.Array):
+    """task.train_step, frozen for a diverged replica (see module docstring). step: int32 [] global step."""
+    alive = state.step == step
+    new, metrics = task.train_step(state, batch)
+    new = new.replace(step=state.step + 1)  # the loop owns the counter the freeze test relies on
+    ok = alive & jnp.isfinite(metrics["loss"]) & all_finite((new.params, new.model_state, new.opt_state))
+    state = jax.tree_util.tree_map(lambda n, o: jnp.where(ok, n, o), new, state)
+    metrics = {k: jnp.where(ok, v, jnp.nan) if jnp.issubdtype(v.dtype, jnp.inexact) else v
+               for k, v in metrics.items()}
+    return state, metrics
+
+
 def make_train_chunk(task: Task, batch_size: int, num_train: int, length: int, shuffle: bool = True) -> Callable:
     """`chunk(state, data, start, data_key) -> (state, metrics)` for one replica.
 
     data: the whole training split, name -> [N, ...]; start: int32 [] global step of the first update;
     data_key: uint32 [2]. Runs `length` steps; metrics: name -> [length] per-step values.
     Epochs drop the last N % batch_size examples of each permutation. With shuffle=False every epoch
-    reads the split in stored order (the MNIST-1D paper's recipe) and data_key is unused.
+    reads the split in stored order (the MNIST-1D paper's recipe) and data_key is unused. A diverged
+    replica stays frozen.
     """
     steps_per_epoch = num_train // batch_size
 
@@ -39,7 +64,7 @@ def make_train_chunk(task: Task, batch_size: int, num_train: int, length: int, s
             perm = jax.lax.cond(step % steps_per_epoch == 0, lambda: order(data_key, step), lambda: perm)
             idx = jax.lax.dynamic_slice_in_dim(perm, (step % steps_per_epoch) * batch_size, batch_size)
             batch = jax.tree_util.tree_map(lambda a: jnp.take(a, idx, axis=0), data)
-            state, metrics = task.train_step(state, batch)
+            state, metrics = guarded_step(task, state, batch, step)
             return (state, perm), metrics
 
         steps = start + jnp.arange(length, dtype=jnp.int32)

@@ -1,8 +1,14 @@
-"""train_and_evaluate(config, workdir): one whole run, from a config to a finished run directory."""
+"""train_and_evaluate(config, workdir): one whole run, from a config to a finished run directory.
+
+Running it again on a workdir that holds checkpoints of the same config resumes from the newest good one.
+"""
 
 from __future__ import annotations
 
+import datetime
+import json
 import os
+import sys
 from typing import Any
 
 import ml_collections
@@ -10,24 +16,49 @@ import ml_collections
 from jaxdl import plots
 from jaxdl.config import to_json
 from jaxdl.runs import load_run
+from jaxdl.train.checkpoint import Checkpoints
 from jaxdl.train.rundir import MetricsLog, environment, prepare_workdir, write_json
 from jaxdl.train.setup import build_experiment
-from jaxdl.train.trainer import train
+from jaxdl.train.trainer import make_programs, restore_or_init, train
+
+
+def _note_resume(workdir: str, step: int) -> None:
+    """env.json keeps the original run's environment; each resume is appended to its "resumes" list."""
+    path = os.path.join(workdir, "env.json")
+    env = json.load(open(path)) if os.path.exists(path) else {}
+    env.setdefault("resumes", []).append(
+        {"step": step, "command": sys.argv,
+         "time": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")})
+    write_json(path, env)
 
 
 def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *, quiet: bool = False,
                        overwrite: bool = False, tensorboard: bool = True) -> dict[str, Any]:
-    """Validate, then train and write the run directory. Bad input raises UserError before any write."""
+    """Validate, then train (or resume) and write the run directory.
+
+    Bad input, including a checkpoint that does not fit the config, raises UserError before any write.
+    A SIGTERM/SIGINT raises jaxdl.errors.Preempted after saving a checkpoint.
+    """
     exp = build_experiment(config)
-    prepare_workdir(workdir, to_json(config), overwrite)
-    write_json(os.path.join(workdir, "env.json"), environment([r.__dict__ for r in exp.replicas]))
+    resuming = prepare_workdir(workdir, to_json(config), overwrite)
+    checkpoints = Checkpoints(os.path.join(workdir, "checkpoints"), config.keep_checkpoints)
+    programs = make_programs(exp)
+    start = restore_or_init(exp, programs, checkpoints if resuming else None)
+    if start.step:
+        _note_resume(workdir, start.step)
+        if os.path.exists(os.path.join(workdir, "summary.json")):  # rewritten when the resumed run ends
+            os.remove(os.path.join(workdir, "summary.json"))
+    else:
+        write_json(os.path.join(workdir, "env.json"), environment([r.__dict__ for r in exp.replicas]))
     if hasattr(exp.dataset, "write_artifacts"):  # e.g. a text dataset's vocabulary, for later evaluation
         exp.dataset.write_artifacts(workdir)
-    log = MetricsLog(workdir, tensorboard=tensorboard)
+    log = MetricsLog(workdir, tensorboard=tensorboard, start_step=start.step)
     try:
-        summary = train(exp, log, quiet=quiet, workdir=workdir)
+        summary = train(exp, log, quiet=quiet, workdir=workdir, programs=programs, start=start,
+                        checkpoints=checkpoints)
     finally:
         log.close()
+        checkpoints.close()
     write_json(os.path.join(workdir, "summary.json"), summary)
     plots.learning_curves(load_run(workdir))
     return summary

@@ -19,7 +19,8 @@ import numpy as np
 
 from jaxdl.errors import UserError
 
-RUN_FILES = ("config.json", "env.json", "metrics.jsonl", "summary.json", "checkpoints", "tensorboard", "plots")
+RUN_FILES = ("config.json", "env.json", "metrics.jsonl", "summary.json", "checkpoints", "tensorboard", "plots",
+             "damaged_checkpoints", "eval.json")
 
 
 def to_jsonable(x: Any) -> Any:
@@ -70,20 +71,28 @@ def environment(replicas: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def prepare_workdir(workdir: str, config_json: str, overwrite: bool) -> None:
-    """Make `workdir` ready for a fresh run of `config_json`.
+def has_checkpoints(workdir: str) -> bool:
+    ckpt = os.path.join(workdir, "checkpoints")
+    return os.path.isdir(ckpt) and any(n.isdigit() for n in os.listdir(ckpt))
 
-    A workdir holding a run of a different config is refused unless `overwrite`; then only jaxdl's own
-    run files are removed. Nothing is written before the checks pass.
+
+def prepare_workdir(workdir: str, config_json: str, overwrite: bool) -> bool:
+    """Make `workdir` ready for a run of `config_json`; True when it resumes (same config, checkpoints).
+
+    A workdir holding a run of a different config is refused unless `overwrite`; `overwrite` always starts
+    afresh, and then only jaxdl's own run files are removed. Nothing is written before the checks pass, and
+    nothing at all when resuming (the driver truncates metrics.jsonl once a checkpoint has been restored).
     """
     existing = os.path.join(workdir, "config.json")
     if os.path.exists(workdir) and not os.path.isdir(workdir):
         raise UserError(f"workdir {workdir} exists and is not a directory")
-    if os.path.exists(existing) and not overwrite:
+    same = False
+    if os.path.exists(existing):
         with open(existing) as f:
-            if f.read() != config_json:
-                raise UserError(f"workdir {workdir} holds a run of a different config; "
-                                "use a fresh workdir or --overwrite")
+            same = f.read() == config_json
+        if not same and not overwrite:
+            raise UserError(f"workdir {workdir} holds a run of a different config; "
+                            "use a fresh workdir or --overwrite")
     try:
         os.makedirs(workdir, exist_ok=True)
         probe = os.path.join(workdir, ".write_test")
@@ -92,6 +101,8 @@ def prepare_workdir(workdir: str, config_json: str, overwrite: bool) -> None:
         os.remove(probe)
     except OSError as e:
         raise UserError(f"workdir {workdir} is not writable: {e.strerror}") from None
+    if same and not overwrite and has_checkpoints(workdir):
+        return True
     for name in RUN_FILES:
         path = os.path.join(workdir, name)
         if os.path.isdir(path):
@@ -100,28 +111,56 @@ def prepare_workdir(workdir: str, config_json: str, overwrite: bool) -> None:
             os.remove(path)
     with open(existing, "w") as f:
         f.write(config_json)
+    return False
+
+
+def truncate_metrics(path: str, step: int) -> None:
+    """Keep the metrics.jsonl lines with step <= `step` (a resume replays the rest); drops a torn last line."""
+    if not os.path.exists(path):
+        return
+    keep = []
+    with open(path) as f:
+        for line in f:
+            try:
+                row = json.loads(line)
+            except ValueError:
+                continue  # a line cut short by a kill: written after the checkpoint, so replayed
+            if line.endswith("\n") and row.get("step", step + 1) <= step:
+                keep.append(line)  # the original bytes
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.writelines(keep)
+    os.replace(tmp, path)
 
 
 class MetricsLog:
     """Appends metrics.jsonl lines ({"step", "split", name: [K values]}) and TensorBoard scalars."""
 
-    def __init__(self, workdir: str, tensorboard: bool = True):
+    def __init__(self, workdir: str, tensorboard: bool = True, start_step: int = 0):
+        """start_step > 0 resumes: lines (and TensorBoard events) after start_step are dropped."""
         self.path = os.path.join(workdir, "metrics.jsonl")
-        self.tb = None
-        if tensorboard:
+        self.tb_dir = os.path.join(workdir, "tensorboard") if tensorboard else None
+        self.start_step, self.tb = start_step, None
+        if start_step:
+            truncate_metrics(self.path, start_step)
+
+    def _tensorboard(self):
+        if self.tb is None and self.tb_dir:  # opened on first write, so a refused run leaves no event file
             from tensorboardX import SummaryWriter
 
-            self.tb = SummaryWriter(os.path.join(workdir, "tensorboard"))
+            self.tb = SummaryWriter(self.tb_dir, purge_step=self.start_step + 1 if self.start_step else None)
+        return self.tb
 
     def write(self, step: int, split: str, metrics: dict[str, np.ndarray]) -> None:
         row = {"step": int(step), "split": split}
         row.update({k: np.asarray(v, np.float64).reshape(-1).tolist() for k, v in sorted(metrics.items())})
         with open(self.path, "a") as f:
             f.write(json.dumps(to_jsonable(row)) + "\n")
-        if self.tb is not None:
+        if self._tensorboard() is not None:
             for k, v in metrics.items():
                 v = np.asarray(v, np.float64).reshape(-1)
-                self.tb.add_scalar(f"{split}/{k}", float(np.nanmean(v)), step)
+                if np.isfinite(v).any():  # every replica diverged: nothing to average
+                    self.tb.add_scalar(f"{split}/{k}", float(np.nanmean(v)), step)
                 if 1 < len(v) <= 16:
                     for r, x in enumerate(v):
                         self.tb.add_scalar(f"{split}/{k}/replica_{r}", float(x), step)

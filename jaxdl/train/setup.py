@@ -36,6 +36,9 @@ def _check_positive_ints(config: ml_collections.ConfigDict) -> None:
             raise UserError(f"{key} must be an integer >= 1, got {value!r}")
     if config.eval_every % config.log_every:
         raise UserError(f"eval_every ({config.eval_every}) must be a multiple of log_every ({config.log_every})")
+    if config.checkpoint_every % config.log_every:  # checkpoints are taken at chunk boundaries
+        raise UserError(f"checkpoint_every ({config.checkpoint_every}) must be a multiple of "
+                        f"log_every ({config.log_every})")
 
 
 def build_experiment(config: ml_collections.ConfigDict, dataset: Dataset | None = None) -> Experiment:

@@ -3,7 +3,7 @@
     run_chunk = jax.jit(jax.vmap(chunk, in_axes=(0, None, None, 0)), donate_argnums=0)
 
 trains every replica (seeds x sweep points) in one program. Everything inside is pure; logging,
-evaluation bookkeeping, files and the progress bar live here.
+evaluation bookkeeping, checkpoints, preemption, divergence bookkeeping, files and the progress bar live here.
 """
 
 from __future__ import annotations
@@ -18,8 +18,11 @@ import jax.numpy as jnp
 import numpy as np
 from tqdm.auto import tqdm
 
+from jaxdl.errors import Preempted
+from jaxdl.train.checkpoint import Checkpoints
 from jaxdl.train.loop import make_evaluate, make_train_chunk, pad_for_eval
 from jaxdl.train.optim import set_hyperparams
+from jaxdl.train.preemption import StopRequest
 from jaxdl.train.replicas import replica_keys, stacked_hparams
 from jaxdl.train.setup import Experiment
 from jaxdl.train.state import TrainState
@@ -68,62 +71,130 @@ def train_losses(exp: Experiment, steps: int) -> np.ndarray:
 
 def mean_std(values: np.ndarray) -> dict[str, float]:
     values = np.asarray(values, np.float64)
+    if not values.size:  # every replica diverged
+        return {"mean": float("nan"), "std": float("nan")}
     return {"mean": float(np.mean(values)), "std": float(np.std(values))}
 
 
-def train(exp: Experiment, log, *, quiet: bool = False, workdir: str | None = None) -> dict[str, Any]:
-    """Train `exp` from scratch, writing metrics through `log` (a MetricsLog). Returns the summary dict.
+@dataclasses.dataclass
+class Start:
+    """Where the driver begins: states [K, ...], data keys uint32 [K, 2] and the global step."""
+
+    states: TrainState
+    data_keys: jax.Array
+    step: int = 0
+
+
+def restore_or_init(exp: Experiment, programs: Programs, checkpoints: Checkpoints | None = None) -> Start:
+    """Fresh states, or the newest good checkpoint's when `checkpoints` holds one (bitwise what was saved)."""
+    states, data_keys = init_states(exp, programs)
+    restored = checkpoints.restore_latest({"states": states, "data_keys": data_keys}) if checkpoints else None
+    if restored is None:
+        return Start(states, data_keys, 0)
+    tree, step = restored
+    return Start(tree["states"], tree["data_keys"], int(step))
+
+
+def diverged_mask(states: TrainState, step: int) -> np.ndarray:
+    """bool [K]: replicas frozen by the compiled step (their own step counter stopped; see loop.py)."""
+    return np.asarray(jax.device_get(states.step)) < step
+
+
+def _masked(metrics: dict[str, np.ndarray], diverged: np.ndarray) -> dict[str, np.ndarray]:
+    """A diverged replica's evaluation is of its frozen state, not a result: report NaN instead."""
+    return {k: np.where(diverged, np.nan, np.asarray(v, np.float64)) for k, v in metrics.items()}
+
+
+def train(exp: Experiment, log, *, quiet: bool = False, workdir: str | None = None,
+          programs: Programs | None = None, start: Start | None = None,
+          checkpoints: Checkpoints | None = None) -> dict[str, Any]:
+    """Train `exp` from `start` (default: from scratch), writing metrics through `log` (a MetricsLog).
+    Returns the summary dict.
 
     Train metrics are the mean over each log interval; test metrics are computed at every eval_every
-    steps and at the end.
+    steps and at the end. With `checkpoints`, the run is saved every checkpoint_every steps and at the end,
+    and SIGTERM/SIGINT save at the next chunk boundary and raise `Preempted`. A replica that diverges is
+    frozen in the compiled step; when every replica has, the run stops with status "diverged".
     """
     cfg, task = exp.config, exp.task
     t_start = time.perf_counter()
-    programs = make_programs(exp)
-    states, data_keys = init_states(exp, programs)
+    programs = programs or make_programs(exp)
+    start = start or restore_or_init(exp, programs)
+    states, data_keys, step = start.states, start.data_keys, start.step
     train_data = jax.device_put(exp.dataset.train)
     test_batches = jax.device_put(pad_for_eval(exp.dataset.test, cfg.eval_batch_size))
 
     t0 = time.perf_counter()
-    chunk = programs.chunk.lower(states, train_data, jnp.int32(0), data_keys).compile()
     evaluate = programs.evaluate.lower(states, test_batches).compile()
+    if step < cfg.steps:  # not when resuming a finished run
+        chunk = programs.chunk.lower(states, train_data, jnp.int32(0), data_keys).compile()
     compile_s = time.perf_counter() - t0
     tail = cfg.steps % cfg.log_every  # a shorter last chunk compiles once more, only if the config asks
     tail_chunk = make_programs(exp, length=tail).chunk if tail else None
 
-    bar = tqdm(total=cfg.steps, disable=quiet or not sys.stderr.isatty(), file=sys.stderr,
+    bar = tqdm(total=cfg.steps, initial=step, disable=quiet or not sys.stderr.isatty(), file=sys.stderr,
                unit="step", dynamic_ncols=True)
-    step, train_s, last_eval = 0, 0.0, {}
-    while step < cfg.steps:
-        fn = chunk if step + cfg.log_every <= cfg.steps else tail_chunk
-        t = time.perf_counter()
-        states, metrics = fn(states, train_data, jnp.int32(step), data_keys)
-        metrics = jax.device_get(metrics)  # also waits for the chunk: the timing below is honest
-        train_s += time.perf_counter() - t
-        n = next(iter(metrics.values())).shape[1]
-        step += n
-        log.write(step, "train", {k: v.mean(axis=1) for k, v in metrics.items()})
-        if step % cfg.eval_every == 0 or step == cfg.steps:
-            sums = jax.device_get(evaluate(states, test_batches))
-            last_eval = {k: np.asarray(v) for k, v in task.summarize(sums).items()}
-            log.write(step, "test", last_eval)
-            last_eval_sums = sums
-            if workdir and hasattr(task, "write_artifacts"):
-                task.write_artifacts(states, step, workdir, final=step == cfg.steps)
-        bar.update(n)
-        bar.set_postfix(loss=f"{np.nanmean(metrics['loss'][:, -1]):.4f}", steps_per_s=f"{step / train_s:.0f}")
+    train_s, last_eval, last_eval_sums, first_step = 0.0, {}, {}, step
+    diverged = diverged_mask(states, step)
+    diverged_at = {r: int(s) + 1 for r, s in enumerate(jax.device_get(states.step)) if diverged[r]}
+    with StopRequest(active=checkpoints is not None) as stop:
+        while step < cfg.steps and not diverged.all():
+            fn = chunk if step + cfg.log_every <= cfg.steps else tail_chunk
+            t = time.perf_counter()
+            states, metrics = fn(states, train_data, jnp.int32(step), data_keys)
+            metrics = jax.device_get(metrics)  # also waits for the chunk: the timing below is honest
+            train_s += time.perf_counter() - t
+            if checkpoints:  # the previous save wrote while this chunk ran; it is committed from here on
+                checkpoints.wait()
+            n = next(iter(metrics.values())).shape[1]
+            step += n
+            log.write(step, "train", {k: v.mean(axis=1) for k, v in metrics.items()})
+            replica_steps = np.asarray(jax.device_get(states.step))
+            for r in np.flatnonzero((replica_steps < step) & ~diverged):
+                diverged_at[int(r)] = int(replica_steps[r]) + 1
+                print(f"jaxdl: warning: replica {r} diverged at step {diverged_at[int(r)]} (non-finite loss or "
+                      "gradient); it is frozen, the others go on", file=sys.stderr)
+            diverged = replica_steps < step
+            if diverged.all():
+                break  # nothing left to train; the last good checkpoint stays the newest
+            if step % cfg.eval_every == 0 or step == cfg.steps:
+                sums = jax.device_get(evaluate(states, test_batches))
+                last_eval = _masked(task.summarize(sums), diverged)
+                log.write(step, "test", last_eval)
+                last_eval_sums = sums
+                if workdir and hasattr(task, "write_artifacts"):
+                    task.write_artifacts(states, step, workdir, final=step == cfg.steps)
+            if checkpoints and (step % cfg.checkpoint_every == 0 or step == cfg.steps or stop.signum):
+                checkpoints.save(step, {"states": states, "data_keys": data_keys})
+            bar.update(n)
+            bar.set_postfix(loss=f"{np.nanmean(metrics['loss'][:, -1]):.4f}", steps_per_s=f"{step / train_s:.0f}")
+            if stop.signum and step < cfg.steps:
+                bar.close()
+                checkpoints.close()  # the save is committed before the process goes
+                raise Preempted(step, stop.signum, checkpoints.directory)
     bar.close()
+    last_eval = _masked(last_eval, diverged)
+    if not last_eval and not diverged.all():  # resumed at the very end: the final evaluation is recomputed
+        last_eval_sums = jax.device_get(evaluate(states, test_batches))
+        last_eval = _masked(task.summarize(last_eval_sums), diverged)
+    if checkpoints:
+        checkpoints.close()
 
     extra = {k: np.asarray(v) for k, v in last_eval_sums.items() if np.ndim(v) > 1}  # e.g. confusion [K,C,C]
+    replicas = [dict(dataclasses.asdict(r), status="diverged" if diverged[r.index] else "completed",
+                     diverged_step=diverged_at.get(r.index)) for r in exp.replicas]
+    trained = step - first_step
     return {
-        "status": "completed",
+        "status": "diverged" if diverged.all() else "completed",
         "steps": int(step),
+        "diverged_replicas": sorted(diverged_at),
         "final": {"test": {k: v.tolist() for k, v in last_eval.items()}},
-        "final_mean_std": {"test": {k: mean_std(v) for k, v in last_eval.items()}},
+        "final_mean_std": {"test": {k: mean_std(v[~diverged]) for k, v in last_eval.items()}},
         "final_stats": {k: v.tolist() for k, v in extra.items()},
-        "replicas": [dataclasses.asdict(r) for r in exp.replicas],
+        "replicas": replicas,
+        "resumed_from": first_step or None,
         "wall_s": time.perf_counter() - t_start,
         "compile_s": compile_s,
         "train_s": train_s,
-        "steps_per_s": step / train_s if train_s else None,
+        "steps_per_s": trained / train_s if train_s else None,
     }

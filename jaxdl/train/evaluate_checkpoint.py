@@ -1,0 +1,74 @@
+"""`jaxdl eval`: restore a run directory's checkpoint and evaluate it on the test split, into eval.json."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import jax
+import numpy as np
+
+from jaxdl.config import config_from_json
+from jaxdl.errors import UserError
+from jaxdl.train.checkpoint import Checkpoints
+from jaxdl.train.loop import pad_for_eval
+from jaxdl.train.rundir import write_json
+from jaxdl.train.setup import build_experiment
+from jaxdl.train.trainer import diverged_mask, init_states, make_programs, mean_std
+
+
+def restore_run(workdir: str, step: int | None = None):
+    """Restore checkpoint `step` (default: the newest good one) of the run in `workdir`.
+
+    Returns (experiment, programs, states with a leading replica axis [K, ...], step, checkpoint path).
+    The one restore path: `jaxdl eval`, notebooks and `jaxdl.inspection` all come through here.
+    """
+    config_path = os.path.join(workdir, "config.json")
+    if not os.path.isfile(config_path):
+        raise UserError(f"{workdir} is not a jaxdl run directory (no config.json)")
+    with open(config_path) as f:
+        config = config_from_json(f.read())
+    checkpoints = Checkpoints(os.path.join(workdir, "checkpoints"), read_only=True)
+    available = checkpoints.steps()
+    if not available:
+        raise UserError(f"no checkpoint in {checkpoints.directory}; train first (jaxdl train ... --workdir {workdir})")
+    if step is not None and step not in available:
+        raise UserError(f"no checkpoint of step {step} in {checkpoints.directory}; "
+                        f"available: {', '.join(map(str, available))}")
+    exp = build_experiment(config)
+    programs = make_programs(exp)
+    states, data_keys = init_states(exp, programs)
+    template = {"states": states, "data_keys": data_keys}
+    if step is None:
+        tree, step = checkpoints.restore_latest(template, move_damaged=False)
+    else:
+        try:
+            tree = checkpoints.restore(template, step)
+        except (ValueError, OSError) as e:
+            raise UserError(f"checkpoint {checkpoints.path(step)} is damaged ({e})") from None
+    states = tree["states"]
+    return exp, programs, states, step, checkpoints.path(step)
+
+
+def evaluate_workdir(workdir: str, step: int | None = None) -> dict[str, Any]:
+    """Evaluate checkpoint `step` (default: the newest good one) of the run in `workdir` on its test split.
+
+    Writes and returns eval.json: {"step", "split": "test", "metrics": name -> [K], "mean_std", "replicas",
+    "checkpoint"}. A diverged replica's metrics are NaN (null). Bad input raises UserError, nothing written.
+    """
+    exp, programs, states, step, path = restore_run(workdir, step)
+    config = exp.config
+    batches = jax.device_put(pad_for_eval(exp.dataset.test, config.eval_batch_size))
+    sums = jax.device_get(programs.evaluate(states, batches))
+    diverged = diverged_mask(states, step)
+    metrics = {k: np.where(diverged, np.nan, np.asarray(v, np.float64))
+               for k, v in exp.task.summarize(sums).items()}
+    result = {
+        "step": int(step), "split": "test", "checkpoint": path,
+        "metrics": {k: v.tolist() for k, v in metrics.items()},
+        "mean_std": {k: mean_std(v[~diverged]) for k, v in metrics.items()},
+        "replicas": [dict(index=r.index, seed=r.seed, hparams=r.hparams,
+                          status="diverged" if diverged[r.index] else "ok") for r in exp.replicas],
+    }
+    write_json(os.path.join(workdir, "eval.json"), result)
+    return result

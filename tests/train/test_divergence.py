@@ -1,0 +1,64 @@
+"""A diverging replica is frozen inside the compiled step; the others finish with unchanged numbers."""
+
+import json
+import os
+
+import numpy as np
+
+from jaxdl.cli import main
+from jaxdl.config import sweep_dict
+from jaxdl.runs import load_run
+from jaxdl.train.checkpoint import Checkpoints
+from jaxdl.train.run import train_and_evaluate
+
+CONFIG = os.path.join(os.path.dirname(os.path.dirname(__file__)), "configs", "tiny_mlp.py")
+
+
+def sgd(tiny, **kw):
+    c = tiny("mlp", steps=60, **kw)
+    c.optimizer.name = "sgd"
+    return c
+
+
+def test_sweep_member_that_diverges_is_frozen_and_the_sane_one_matches_its_single_run(tiny, tmp_path):
+    c = sgd(tiny)
+    c.sweep = sweep_dict({"optimizer.learning_rate": [1e-3, 1e3]})
+    summary = train_and_evaluate(c, str(tmp_path / "sweep"), quiet=True, tensorboard=False)
+    alone = sgd(tiny)
+    alone.optimizer.learning_rate = 1e-3
+    train_and_evaluate(alone, str(tmp_path / "alone"), quiet=True, tensorboard=False)
+
+    assert summary["status"] == "completed" and summary["steps"] == 60
+    sane, wild = summary["replicas"]
+    assert sane["status"] == "completed" and sane["diverged_step"] is None
+    assert wild["status"] == "diverged" and 1 <= wild["diverged_step"] <= 20
+    assert summary["diverged_replicas"] == [1]
+    written = json.load(open(tmp_path / "sweep" / "summary.json"))
+    assert written["final"]["test"]["accuracy"][1] is None  # JSON null: a frozen state is no result
+    assert written["replicas"][1]["status"] == "diverged"
+    sweep, single = load_run(str(tmp_path / "sweep")), load_run(str(tmp_path / "alone"))
+    for split in ("train", "test"):
+        for key in ("loss", "accuracy"):
+            steps, values = sweep.series(split, key)
+            steps1, values1 = single.series(split, key)
+            np.testing.assert_array_equal(steps, steps1)
+            np.testing.assert_array_equal(values[:, 0], values1[:, 0])  # bit for bit
+            assert np.isnan(values[-1, 1])
+    assert summary["final_mean_std"]["test"]["accuracy"]["mean"] == single.final("accuracy")[0]
+
+
+def test_single_replica_divergence_stops_within_a_log_interval_exit_3(tmp_path, capsys):
+    # SGD at lr 10 on this MLP overflows a little after step 20 (step 27 when measured).
+    w = str(tmp_path / "run")
+    argv = ["train", "--config", CONFIG, "--workdir", w, "--quiet", "--config.replicas=1",
+            "--config.optimizer.name=sgd", "--config.optimizer.learning_rate=10.0",
+            "--config.checkpoint_every=20", "--config.eval_every=20"]
+    assert main(argv) == 3
+    err = capsys.readouterr().err
+    assert "jaxdl: run diverged" in err and "Traceback" not in err
+    summary = json.load(open(os.path.join(w, "summary.json")))
+    step = summary["replicas"][0]["diverged_step"]
+    assert summary["status"] == "diverged" and 20 < step <= 40
+    assert summary["steps"] == -(-step // 20) * 20  # stopped at the end of the interval it diverged in
+    assert Checkpoints(os.path.join(w, "checkpoints")).steps() == [20]  # the last good one, nothing later
+    assert max(m["step"] for m in load_run(w).metrics) == summary["steps"]
