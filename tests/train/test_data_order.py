@@ -5,18 +5,20 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxdl.train.loop import make_train_chunk
+from jaxdl.train.state import TrainState
 
 
 class _RecordBatches:
     """A stand-in task whose step reports which examples its batch held."""
 
     def train_step(self, state, batch):
-        return state, {"idx": batch["idx"]}
+        return state, {"loss": jnp.float32(0.0), "idx": batch["idx"]}
 
 
 def _batches(shuffle, key):
     chunk = make_train_chunk(_RecordBatches(), batch_size=4, num_train=10, length=6, shuffle=shuffle)
-    _, metrics = jax.jit(chunk)(jnp.zeros(()), {"idx": jnp.arange(10)}, jnp.int32(0), key)
+    state = TrainState(step=jnp.int32(0), params={"w": jnp.zeros(())}, model_state={}, opt_state={}, rng=key)
+    _, metrics = jax.jit(chunk)(state, {"idx": jnp.arange(10)}, jnp.int32(0), key)
     return np.asarray(metrics["idx"])  # [6 steps, 4]
 
 
