@@ -48,6 +48,7 @@ def base_config() -> ml_collections.ConfigDict:
         )
     )
     c.batch_size = 100
+    c.shuffle = True  # a new permutation of the training split every epoch; False: stored order every epoch
     c.steps = 1000
     c.log_every = 50  # train metrics are averaged over this many steps; also the compiled chunk length
     c.eval_every = 250  # must be a multiple of log_every

@@ -8,11 +8,15 @@ Parameters: 5,110 here vs 5,134 in the paper's PyTorch model. PyTorch's GRU has 
 and both for the candidate gate, where r multiplies the hidden bias. 2 directions x 2 gates x 6 = 24
 redundant biases; the functions the two models can express are the same.
 
-Target: mean test accuracy >= 0.89 over 5 seeds (paper: 91%). NOT MET as measured: the command above with
---quiet on a shared 2-core CPU (commit 25eba5d) gave final test accuracies 0.883, 0.899, 0.825, 0.868,
-0.867 = 0.868 +- 0.025 (seed 2 fell from 0.89 at step 5000 to 0.825 at 6000; Adam 1e-2 is noisy here);
-wall 329 s (compile 45 s, training 249 s; 6:03 for the whole process). Open: Flax's GRU initialisation
-(orthogonal recurrent, lecun-normal input kernels) differs from PyTorch's uniform(+-1/sqrt(6)).
+Initialisation: PyTorch's defaults (`weight_init="torch"`: every GRU weight and bias U(+-1/sqrt(6)), the
+head U(+-1/sqrt(480))), as the paper's model was trained. With flax's defaults (orthogonal recurrent,
+lecun-normal input kernels, zero biases) the same recipe gave 0.868 +- 0.025, below the 0.89 floor.
+
+Data order: the training split in stored order every epoch (`shuffle=False`), as the paper's loop reads it.
+
+Measured (2026-11-27, shared 2-core CPU at load ~11, experiments/mnist1d_table.py): final test accuracies
+0.907, 0.882, 0.885, 0.908, 0.905 = 0.897 +- 0.011 over 5 seeds (paper: 91%; floor 0.89 met; with a
+shuffled order 0.906 +- 0.013). 156 s wall (compile 7 s) under that load. See experiments/RESULTS.md.
 """
 
 from jaxdl.config import base_config
@@ -21,10 +25,11 @@ from jaxdl.config import base_config
 def get_config():
     c = base_config()
     c.dataset.name = "mnist1d"
-    c.model = dict(name="gru_mnist1d")
+    c.model = dict(name="gru_mnist1d", weight_init="torch")
     c.optimizer.name = "adam"
     c.optimizer.learning_rate = 1e-2
     c.batch_size = 100
+    c.shuffle = False  # the paper reads the 4000 training examples in stored order every epoch
     c.steps = 6000
     c.log_every = 250
     c.eval_every = 500

@@ -10,7 +10,7 @@ import jax.numpy as jnp
 from jaxdl.errors import UserError
 from jaxdl.models.activations import get_activation
 from jaxdl.models.conv import Conv
-from jaxdl.models.initializers import lecun_normal
+from jaxdl.models.initializers import INITS, dense_init
 
 POOLS = ("none", "max", "avg")
 HEADS = ("flatten", "mean")
@@ -50,8 +50,11 @@ class ConvNet(nn.Module):
     hidden: Sequence[int] = ()
     dropout: float = 0.0
     dtype: Any = jnp.float32  # compute dtype; params stay float32
+    weight_init: str = "flax"  # "flax" (lecun-normal, zero bias) or "torch" (U(±1/sqrt(fan_in)), fan_in = C * taps)
 
     def __post_init__(self):
+        if self.weight_init not in INITS:
+            raise UserError(f"unknown weight_init {self.weight_init!r}; choose one of: {', '.join(INITS)}")
         n = len(self.kernel_sizes)
         _per_layer(self.kernel_sizes, n, "kernel_sizes")
         _per_layer(self.channels, n, "channels")
@@ -89,7 +92,7 @@ class ConvNet(nn.Module):
                 (s,) * self.ndim,
                 padding=pad,
                 dtype=self.dtype,
-                kernel_init=lecun_normal,
+                **dense_init(self.weight_init, h.shape[-1] * int(k) ** self.ndim),
             )(h)
             h = act(h)
             if self.pool == "max":
@@ -101,8 +104,8 @@ class ConvNet(nn.Module):
         else:
             h = jnp.reshape(h, (h.shape[0], -1))
         for width in self.hidden:
-            h = act(nn.Dense(int(width), dtype=self.dtype, kernel_init=lecun_normal)(h))
+            h = act(nn.Dense(int(width), dtype=self.dtype, **dense_init(self.weight_init, h.shape[-1]))(h))
             if self.dropout > 0.0:
                 h = nn.Dropout(self.dropout, deterministic=not train)(h)
-        logits = nn.Dense(self.num_classes, dtype=self.dtype, kernel_init=lecun_normal)(h)
+        logits = nn.Dense(self.num_classes, dtype=self.dtype, **dense_init(self.weight_init, h.shape[-1]))(h)
         return logits.astype(jnp.promote_types(self.dtype, jnp.float32))  # float64 stays (gradcheck)

@@ -9,7 +9,7 @@ import jax.numpy as jnp
 
 from jaxdl.errors import UserError
 from jaxdl.models.activations import get_activation
-from jaxdl.models.initializers import lecun_normal
+from jaxdl.models.initializers import INITS, dense_init
 
 
 class MLP(nn.Module):
@@ -27,9 +27,12 @@ class MLP(nn.Module):
     residual: bool = False
     dropout: float = 0.0
     dtype: Any = jnp.float32  # compute dtype; params stay float32
+    weight_init: str = "flax"  # "flax" (lecun-normal, zero bias) or "torch" (nn.Linear's U(±1/sqrt(fan_in)))
 
     def __post_init__(self):
         get_activation(self.activation)
+        if self.weight_init not in INITS:
+            raise UserError(f"unknown weight_init {self.weight_init!r}; choose one of: {', '.join(INITS)}")
         if not 0.0 <= self.dropout < 1.0:
             raise UserError(f"dropout must be in [0, 1), got {self.dropout}")
         if any(int(w) < 1 for w in self.hidden_sizes):
@@ -41,9 +44,9 @@ class MLP(nn.Module):
         act = get_activation(self.activation)
         h = jnp.reshape(x, (x.shape[0], -1)).astype(self.dtype)
         for i, width in enumerate(self.hidden_sizes):
-            y = act(nn.Dense(int(width), dtype=self.dtype, kernel_init=lecun_normal)(h))
+            y = act(nn.Dense(int(width), dtype=self.dtype, **dense_init(self.weight_init, h.shape[-1]))(h))
             h = h + y if self.residual and i > 0 and h.shape[-1] == y.shape[-1] else y
             if self.dropout > 0.0:
                 h = nn.Dropout(self.dropout, deterministic=not train)(h)
-        logits = nn.Dense(self.num_classes, dtype=self.dtype, kernel_init=lecun_normal)(h)
+        logits = nn.Dense(self.num_classes, dtype=self.dtype, **dense_init(self.weight_init, h.shape[-1]))(h)
         return logits.astype(jnp.promote_types(self.dtype, jnp.float32))  # float64 stays (gradcheck)

@@ -16,13 +16,15 @@ import jax
 import jax.numpy as jnp
 
 from jaxdl.errors import UserError
-from jaxdl.models.initializers import lecun_normal
+from jaxdl.models.initializers import INITS, dense_init, lecun_normal, uniform
 
 CELLS = {"lstm": nn.OptimizedLSTMCell, "gru": nn.GRUCell}
 HEADS = ("last", "mean", "flatten")
 
 
-def _check(cell: str, hidden_size: int, num_layers: int, head: str | None = None) -> None:
+def _check(cell: str, hidden_size: int, num_layers: int, head: str | None = None, weight_init: str = "flax") -> None:
+    if weight_init not in INITS:
+        raise UserError(f"unknown weight_init {weight_init!r}; choose one of: {', '.join(INITS)}")
     if cell not in CELLS:
         raise UserError(f"unknown cell {cell!r}; choose one of: {', '.join(CELLS)}")
     if int(hidden_size) < 1 or int(num_layers) < 1:
@@ -41,6 +43,10 @@ class RNNEncoder(nn.Module):
 
     D = hidden_size, times 2 when bidirectional (forward and backward outputs concatenated, both in input
     order). `lengths` int [B] (valid steps per sequence, padding at the end) or None for all T.
+
+    `weight_init`: "flax" (lecun-normal input kernels, orthogonal recurrent kernels, zero biases) or
+    "torch" (PyTorch's default: every weight and bias U(±1/sqrt(H)); for flax's single GRU reset/update
+    bias, PyTorch's is the sum of two such draws, a 2x wider triangular law: not mimicked here).
     """
 
     cell: str = "lstm"
@@ -48,14 +54,21 @@ class RNNEncoder(nn.Module):
     num_layers: int = 1
     bidirectional: bool = False
     dtype: Any = jnp.float32
+    weight_init: str = "flax"
 
     def __post_init__(self):
-        _check(self.cell, self.hidden_size, self.num_layers)
+        _check(self.cell, self.hidden_size, self.num_layers, weight_init=self.weight_init)
         super().__post_init__()
+
+    def _inits(self) -> dict:
+        if self.weight_init == "torch":
+            u = uniform(1.0 / float(self.hidden_size) ** 0.5)
+            return {"kernel_init": u, "recurrent_kernel_init": u, "bias_init": u}
+        return {"kernel_init": lecun_normal}
 
     def _rnn(self, name: str) -> nn.RNN:
         # the cell is adopted by the scope that builds it, so it carries the readable name
-        return nn.RNN(CELLS[self.cell](int(self.hidden_size), dtype=self.dtype, kernel_init=lecun_normal, name=name))
+        return nn.RNN(CELLS[self.cell](int(self.hidden_size), dtype=self.dtype, name=name, **self._inits()))
 
     @nn.compact
     def __call__(self, x: jax.Array, lengths: jax.Array | None = None) -> jax.Array:
@@ -111,9 +124,10 @@ class RNNClassifier(nn.Module):
     pad_id: int = 0
     dropout: float = 0.0
     dtype: Any = jnp.float32
+    weight_init: str = "flax"  # "flax" or "torch" (PyTorch's defaults): see RNNEncoder and initializers.dense_init
 
     def __post_init__(self):
-        _check(self.cell, self.hidden_size, self.num_layers, self.head)
+        _check(self.cell, self.hidden_size, self.num_layers, self.head, self.weight_init)
         if not 0.0 <= self.dropout < 1.0:
             raise UserError(f"dropout must be in [0, 1), got {self.dropout}")
         if int(self.vocab_size) < 0 or (self.vocab_size and int(self.embed_dim) < 1):
@@ -131,10 +145,11 @@ class RNNClassifier(nn.Module):
             lengths = jnp.full((x.shape[0],), x.shape[1], jnp.int32)
         if self.dropout > 0.0:
             h = nn.Dropout(self.dropout, deterministic=not train)(h)
-        outputs = RNNEncoder(self.cell, self.hidden_size, self.num_layers, self.bidirectional, self.dtype)(
-            h, lengths)
+        outputs = RNNEncoder(self.cell, self.hidden_size, self.num_layers, self.bidirectional, self.dtype,
+                             self.weight_init)(h, lengths)
         features = pool(outputs, lengths, self.head, self.bidirectional)
         if self.dropout > 0.0:
             features = nn.Dropout(self.dropout, deterministic=not train)(features)
-        logits = nn.Dense(self.num_classes, dtype=self.dtype, kernel_init=lecun_normal)(features)
+        head_init = dense_init(self.weight_init, features.shape[-1])
+        logits = nn.Dense(self.num_classes, dtype=self.dtype, **head_init)(features)
         return logits.astype(jnp.float32)

@@ -42,16 +42,20 @@ def guarded_step(task: Task, state: TrainState, batch: Batch, step: jax.Array):
     return state, metrics
 
 
-def make_train_chunk(task: Task, batch_size: int, num_train: int, length: int) -> Callable:
+def make_train_chunk(task: Task, batch_size: int, num_train: int, length: int, shuffle: bool = True) -> Callable:
     """`chunk(state, data, start, data_key) -> (state, metrics)` for one replica.
 
     data: the whole training split, name -> [N, ...]; start: int32 [] global step of the first update;
     data_key: uint32 [2]. Runs `length` steps; metrics: name -> [length] per-step values.
-    Epochs drop the last N % batch_size examples of each permutation. A diverged replica stays frozen.
+    Epochs drop the last N % batch_size examples of each permutation. With shuffle=False every epoch
+    reads the split in stored order (the MNIST-1D paper's recipe) and data_key is unused. A diverged
+    replica stays frozen.
     """
     steps_per_epoch = num_train // batch_size
 
     def order(data_key, step):
+        if not shuffle:
+            return jnp.arange(num_train)
         return jax.random.permutation(jax.random.fold_in(data_key, step // steps_per_epoch), num_train)
 
     def chunk(state: TrainState, data: Batch, start: jax.Array, data_key: jax.Array):

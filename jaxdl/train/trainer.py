@@ -46,7 +46,7 @@ def make_programs(exp: Experiment, length: int | None = None) -> Programs:
         state = task.init(key, example)
         return state.replace(opt_state=set_hyperparams(state.opt_state, hp)) if hp else state
 
-    chunk = make_train_chunk(task, cfg.batch_size, num_train, length or cfg.log_every)
+    chunk = make_train_chunk(task, cfg.batch_size, num_train, length or cfg.log_every, cfg.get("shuffle", True))
     init = jax.jit(jax.vmap(init_one, in_axes=(0, None, 0)))
     return Programs(
         init=lambda keys, example: init(keys, example, hparams),

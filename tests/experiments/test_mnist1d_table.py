@@ -1,0 +1,49 @@
+"""experiments/mnist1d_table.py end to end on a few steps: run directories, table.json, table.md."""
+
+import importlib.util
+import json
+import os
+
+import pytest
+
+from jaxdl.runs import load_run, load_table
+
+SCRIPT = os.path.join(os.path.dirname(__file__), "..", "..", "experiments", "mnist1d_table.py")
+
+
+@pytest.fixture(scope="module")
+def table_script():
+    spec = importlib.util.spec_from_file_location("mnist1d_table", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_table_end_to_end_on_tiny_override(table_script, tmp_path, capsys):
+    workdir = str(tmp_path / "table")
+    argv = ["--workdir", workdir, "--models", "logreg,mlp", "--replicas", "2",
+            "--config.steps=20", "--config.log_every=10", "--config.eval_every=10"]
+    assert table_script.main(argv) == 0
+    models = load_table(workdir)
+    assert list(models) == ["logreg", "mlp"]
+    for row in models.values():
+        run = load_run(os.path.join(workdir, row["workdir"]))
+        assert run.num_replicas == row["replicas"] == 2 and row["steps"] == 20
+        assert row["accuracy"] == pytest.approx(run.final("accuracy").tolist())
+        assert 0 <= row["accuracy_std"] and 0 < row["accuracy_mean"] <= row["best_over_evals_mean"] <= 1
+        assert run.config["model"]["weight_init"] == "torch" and run.config["optimizer"]["learning_rate"] == 1e-2
+    table = json.load(open(os.path.join(workdir, "table.json")))
+    assert table["total_wall_s"] >= sum(r["train_s"] for r in models.values()) > 0
+    assert table["models"]["mlp"]["paper"] == 0.68 and table["machine"]["backend"]
+    md = open(os.path.join(workdir, "table.md")).read()
+    assert "| mlp | 68% |" in md and "NOT met" in md  # 20 steps do not reach the floors
+    assert "68.0%" in capsys.readouterr().out
+
+
+def test_bad_input_is_one_line_exit_2_and_writes_nothing(table_script, tmp_path, capsys):
+    for argv in (["--models", "logreg,transformer"], ["--config.no_such_key=1"], ["--replicas", "x"]):
+        workdir = str(tmp_path / "bad")
+        assert table_script.main(["--workdir", workdir, *argv]) == 2
+        assert not os.path.exists(workdir)
+        err = capsys.readouterr().err
+        assert err.startswith("mnist1d_table: error:") and err.count("\n") == 1
