@@ -9,6 +9,7 @@ import jax
 import jax.numpy as jnp
 
 from jaxdl.errors import UserError
+from jaxdl.models.conv import Conv
 from jaxdl.models.initializers import lecun_normal
 from jaxdl.models.unet import ConvBNReLU
 
@@ -57,7 +58,7 @@ class CenterNet(nn.Module):
         features = []
         for i, c in enumerate(self.channels):
             if i > 0:
-                h = nn.Conv(c, (3, 3), strides=(2, 2), padding="SAME", use_bias=False, dtype=self.dtype,
+                h = Conv(c, (3, 3), strides=(2, 2), padding="SAME", use_bias=False, dtype=self.dtype,
                             kernel_init=lecun_normal)(h)
                 h = nn.relu(nn.BatchNorm(use_running_average=not train, momentum=0.9, dtype=self.dtype)(h))
             for _ in range(self.blocks):
@@ -72,8 +73,8 @@ class CenterNet(nn.Module):
                                                           train=train)
 
         def head(out, bias_init=nn.initializers.zeros):
-            y = nn.relu(nn.Conv(self.head_width, (3, 3), padding="SAME", dtype=self.dtype, kernel_init=lecun_normal)(h))
-            return nn.Conv(out, (1, 1), dtype=self.dtype, kernel_init=lecun_normal, bias_init=bias_init)(y)
+            y = nn.relu(Conv(self.head_width, (3, 3), padding="SAME", dtype=self.dtype, kernel_init=lecun_normal)(h))
+            return Conv(out, (1, 1), dtype=self.dtype, kernel_init=lecun_normal, bias_init=bias_init)(y)
 
         prior = nn.initializers.constant(math.log(HEATMAP_PRIOR / (1 - HEATMAP_PRIOR)))
         return {"heatmap": head(self.num_classes, prior).astype(jnp.float32),

@@ -11,6 +11,7 @@ import jax
 import jax.numpy as jnp
 
 from jaxdl.errors import UserError
+from jaxdl.models.conv import Conv
 from jaxdl.models.initializers import lecun_normal
 
 
@@ -54,7 +55,7 @@ class Discriminator(nn.Module):
     def __call__(self, x):
         h = x.astype(self.dtype)
         for f in self.features:
-            h = nn.leaky_relu(nn.Conv(int(f), (4, 4), (2, 2), padding="SAME", dtype=self.dtype,
+            h = nn.leaky_relu(Conv(int(f), (4, 4), (2, 2), padding="SAME", dtype=self.dtype,
                                       kernel_init=lecun_normal)(h), 0.2)
         h = nn.Dense(1, dtype=self.dtype, kernel_init=lecun_normal)(h.reshape(h.shape[0], -1))
         return h[:, 0].astype(jnp.float32)

@@ -7,6 +7,7 @@ import jax
 import jax.numpy as jnp
 
 from jaxdl.errors import UserError
+from jaxdl.models.conv import Conv
 from jaxdl.models.initializers import lecun_normal
 
 
@@ -18,7 +19,7 @@ class ConvBNReLU(nn.Module):
 
     @nn.compact
     def __call__(self, x, *, train: bool):
-        x = nn.Conv(self.features, (3, 3), padding="SAME", use_bias=False, dtype=self.dtype,
+        x = Conv(self.features, (3, 3), padding="SAME", use_bias=False, dtype=self.dtype,
                     kernel_init=lecun_normal)(x)
         x = nn.BatchNorm(use_running_average=not train, momentum=0.9, dtype=self.dtype)(x)
         return nn.relu(x)
@@ -71,5 +72,5 @@ class UNet(nn.Module):
             features = self.width * 2**level
             x = nn.ConvTranspose(features, (2, 2), strides=(2, 2), dtype=self.dtype, kernel_init=lecun_normal)(x)
             x = block(jnp.concatenate([skips[level], x], axis=-1), features)
-        logits = nn.Conv(self.num_classes, (1, 1), dtype=self.dtype, kernel_init=lecun_normal)(x)
+        logits = Conv(self.num_classes, (1, 1), dtype=self.dtype, kernel_init=lecun_normal)(x)
         return logits[:, :h, :w].astype(jnp.float32)

@@ -17,6 +17,7 @@ import jax.numpy as jnp
 import optax
 
 from jaxdl.errors import UserError
+from jaxdl.models.conv import Conv
 from jaxdl.models.initializers import lecun_normal
 
 LIKELIHOODS = ("bernoulli", "gaussian")
@@ -73,7 +74,7 @@ class Encoder(nn.Module):
         h = x.astype(self.dtype)
         if self.architecture == "conv":
             for c in self.hidden:
-                h = nn.relu(nn.Conv(int(c), (3, 3), (2, 2), padding="SAME", dtype=self.dtype,
+                h = nn.relu(Conv(int(c), (3, 3), (2, 2), padding="SAME", dtype=self.dtype,
                                     kernel_init=lecun_normal)(h))
             h = h.reshape(h.shape[0], -1)
         else:
