@@ -285,3 +285,16 @@ def image_grids(panels: dict[str, np.ndarray], path: str, ncols: int = 8) -> str
         ax.axis("off")
     fig.tight_layout()
     return save(fig, path)
+
+
+def spectrogram_figure(frames: list[np.ndarray], titles: list[str]) -> Figure:
+    """Log-mel spectrograms (each [F, M], time along x) stacked vertically, each titled (e.g. its transcript)."""
+    fig = Figure(figsize=(7, 1.6 * max(len(frames), 1)))
+    for i, (f, title) in enumerate(zip(frames, titles, strict=True)):
+        ax = fig.add_subplot(len(frames), 1, i + 1)
+        ax.imshow(np.asarray(f).T, origin="lower", aspect="auto", cmap="magma")
+        ax.set_title(title, fontsize=9, loc="left")
+        ax.set_yticks([])
+        ax.set_xlabel("frame (10 ms)" if i == len(frames) - 1 else "")
+    fig.tight_layout()
+    return fig

@@ -17,15 +17,19 @@ from jaxdl.data.addition_builder import CHARS, Addition
 from jaxdl.data.dataset import Dataset
 from jaxdl.data.digits_builder import Digits
 from jaxdl.data.mnist1d_builder import Mnist1d
+from jaxdl.data.speech import read_ctc, read_keywords
+from jaxdl.data.spoken_digits_builder import SpokenDigits
 from jaxdl.data.text import read_text_classification
 from jaxdl.errors import UserError
 
-EMBEDDED = {"digits": Digits, "mnist1d": Mnist1d, "addition": Addition}
+EMBEDDED = {"digits": Digits, "mnist1d": Mnist1d, "addition": Addition, "spoken_digits": SpokenDigits}
 SEQUENCE = {"addition": len(CHARS)}  # embedded seq2seq datasets ("inputs", "targets") -> vocabulary size
 # Standard TFDS image classification: feature "image" uint8 [H, W, C] -> "inputs", "label" -> "label".
 # Text classification ("text", "label") is tokenized by jaxdl.data.text (options max_len, vocab_size).
 TEXT = ("imdb_reviews",)
-STANDARD = ("cifar10", "cifar100", "fashion_mnist", "kmnist", "mnist", "svhn_cropped", *TEXT)
+# Speech (jaxdl.data.speech): CTC transcription from log-mel "features" + "digits"; keywords from "audio" + "label".
+SPEECH_CTC, SPEECH_KEYWORDS = ("spoken_digits",), ("speech_commands",)
+STANDARD = ("cifar10", "cifar100", "fashion_mnist", "kmnist", "mnist", "svhn_cropped", *TEXT, *SPEECH_KEYWORDS)
 SPLITS = ("train", "test")
 _EMBEDDED_KEYS = {"inputs": "inputs", "label": "label"}  # TFDS feature -> Dataset key
 _STANDARD_KEYS = {"image": "inputs", "label": "label"}
@@ -127,6 +131,11 @@ def _read(builder: tfds.core.DatasetBuilder, name: str, keys: dict[str, str], op
     if name in TEXT:
         sources = builder.as_data_source(split=list(SPLITS))
         return read_text_classification(sources, name, int(info.features["label"].num_classes), **options)
+    if name in SPEECH_CTC:
+        return read_ctc(builder.as_data_source(split=list(SPLITS)), name)
+    if name in SPEECH_KEYWORDS:
+        sources = builder.as_data_source(split=list(SPLITS))
+        return read_keywords(sources, name, int(info.features["label"].num_classes))
     if name in SEQUENCE:  # fixed-length token ids: {"inputs": [N, Tin], "targets": [N, Tout]}
         keys = {"inputs": "inputs", "targets": "targets"}
         specs = {k: (tuple(info.features[k].shape), np.int32) for k in keys}

@@ -28,6 +28,7 @@ from jaxdl.models.resnet import (
 )
 from jaxdl.models.rnn import RNNClassifier
 from jaxdl.models.seq2seq import Seq2Seq
+from jaxdl.models.speech import SpeechRNN
 
 MODELS: dict[str, Callable[..., nn.Module]] = {
     "mlp": MLP,
@@ -52,6 +53,9 @@ MODELS: dict[str, Callable[..., nn.Module]] = {
     "gru_mnist1d": partial(RNNClassifier, cell="gru", hidden_size=6, bidirectional=True, head="flatten"),
     "seq2seq": Seq2Seq,
     "lstm_text": partial(RNNClassifier, cell="lstm", bidirectional=True, head="mean", vocab_size=20000),
+    # log-mel frames -> conv front end -> bidirectional GRU -> per-frame logits (CTC) or a mean-pooled class
+    "speech_rnn": SpeechRNN,
+    "speech_keywords": partial(SpeechRNN, head="mean"),
 }
 
 # Fields that define a registered architecture: set by its entry above, never overridable from a config.

@@ -18,6 +18,7 @@ TASKS = {
     "vae": "jaxdl.tasks.vae",
     "gan": "jaxdl.tasks.gan",
     "seq2seq": "jaxdl.tasks.seq2seq",
+    "ctc": "jaxdl.tasks.ctc",
 }
 
 
