@@ -1,4 +1,4 @@
-"""`jaxdl train | bench | plot | datasets`: the command line. Bad input is one line on stderr and exit code 2."""
+"""`jaxdl train | bench | plot | transcribe | datasets`: the command line. Bad input is one line on stderr and exit code 2."""
 
 from __future__ import annotations
 
@@ -94,6 +94,14 @@ def cmd_plot(args, overrides) -> int:
     return 0
 
 
+def cmd_transcribe(args, overrides) -> int:
+    from jaxdl.transcribe import transcribe
+
+    for path, text in zip(args.files, transcribe(args.workdir, args.files, args.beam, args.replica), strict=True):
+        print(f"{path}\t{text}")
+    return 0
+
+
 def cmd_datasets(args, overrides) -> int:
     from jaxdl.data import list_datasets
 
@@ -121,6 +129,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("plot", help="write the standard plots of a run into WORKDIR/plots/")
     p.add_argument("--workdir", required=True, help="run directory")
     p.set_defaults(fn=cmd_plot)
+    p = sub.add_parser("transcribe", help="print transcripts of 16 kHz WAV files from a trained CTC run")
+    p.add_argument("--workdir", required=True, help="run directory of a finished 'ctc' run")
+    p.add_argument("--beam", type=int, default=0, help="prefix beam search of this width (0: greedy)")
+    p.add_argument("--replica", type=int, default=0, help="which replica's parameters to use")
+    p.add_argument("files", nargs="+", help="WAV files, 16 kHz")
+    p.set_defaults(fn=cmd_transcribe)
     p = sub.add_parser("datasets", help="list the datasets jaxdl knows")
     p.set_defaults(fn=cmd_datasets)
     return parser

@@ -90,7 +90,26 @@ def _builder(name: str, data_dir: str, **kwargs) -> tfds.core.DatasetBuilder:
     """The builder for `name` in data_dir; file_format only for preparing (a prepared copy fixes its own)."""
     if name in EMBEDDED:
         return EMBEDDED[name](data_dir=data_dir, **kwargs)
+    if name in SPEECH_KEYWORDS and not kwargs:
+        return _speech_builder(name, data_dir)
     return tfds.builder(name, data_dir=data_dir, **kwargs)
+
+
+def _speech_builder(name: str, data_dir: str) -> tfds.core.DatasetBuilder:
+    """speech_commands' TFDS code (its Audio feature) imports TensorFlow; without it, read the prepared
+    copy from its files. A copy whose stored features are Audio still needs TensorFlow: one-line error."""
+    try:
+        return tfds.builder(name, data_dir=data_dir)
+    except ModuleNotFoundError:
+        pass
+    try:
+        return tfds.core.read_only_builder.builder_from_files(name, data_dir=data_dir)
+    except tfds.core.registered.DatasetNotFoundError:
+        raise UserError(f"dataset '{name}' is not in {data_dir} and jaxdl does not download it: set "
+                        f"--config.data_dir to a TFDS data dir holding {name} prepared as array_record") from None
+    except ModuleNotFoundError as e:
+        raise UserError(f"reading '{name}' with TFDS {tfds.__version__} needs the missing package '{e.name}' "
+                        f"(its Audio feature); install it, or store the audio as a plain int16 Tensor feature") from None
 
 
 def _prepare(builder: tfds.core.DatasetBuilder, name: str, data_dir: str) -> None:

@@ -8,6 +8,12 @@ resampled to 16 kHz and stored as log-mel features (computed once here; see `jax
 Held-out voices: the test split speaks with voice variants that never occur in training (every fourth
 variant in sorted order), so test error measures generalisation to new voices, not memorisation.
 
+Determinism: every choice above is a pure function of the seed, but eSpeak NG 1.52 (espeakng-loader 0.2.4)
+itself is not bitwise reproducible: synthesizing the same text with the same settings twice gives waveforms
+that differ from ~75 ms in and lengths that differ by up to ~0.5%, even after espeak_ng_SetRandSeed, libc
+srand or re-initialising the library (measured). Re-synthesized features correlate > 0.96 with the stored
+ones (other utterances: < 0.3). So two preparations hold the same utterances, not identical bytes.
+
 Features: "features" float16 [F, 40] (F = 10 ms frames), "digits" int32 [L] in 0..9, "voice" the eSpeak
 voice name ("en-us+m3"). Preparation takes ~20 s on one core.
 """
