@@ -1,4 +1,4 @@
-"""`jaxdl train | bench | plot | transcribe | datasets`: the command line. Bad input is one line on stderr and exit code 2."""
+"""`jaxdl train | bench | plot | transcribe | datasets`: the command line. Bad input: one line on stderr, exit 2."""
 
 from __future__ import annotations
 

@@ -109,7 +109,7 @@ def _speech_builder(name: str, data_dir: str) -> tfds.core.DatasetBuilder:
                         f"--config.data_dir to a TFDS data dir holding {name} prepared as array_record") from None
     except ModuleNotFoundError as e:
         raise UserError(f"reading '{name}' with TFDS {tfds.__version__} needs the missing package '{e.name}' "
-                        f"(its Audio feature); install it, or store the audio as a plain int16 Tensor feature") from None
+                        f"(its Audio feature); install it, or store the audio as a plain int16 Tensor") from None
 
 
 def _prepare(builder: tfds.core.DatasetBuilder, name: str, data_dir: str) -> None:
