@@ -18,9 +18,9 @@ def get_config():
     c.optimizer.name = "adam"
     c.optimizer.learning_rate = 3e-3
     c.optimizer.clip_norm = 1.0
-    c.batch_size = 32
-    c.steps = 1500
+    c.batch_size = 16
+    c.steps = 600
     c.log_every = 100
-    c.eval_every = 500
+    c.eval_every = 300
     c.eval_batch_size = 200
     return c
