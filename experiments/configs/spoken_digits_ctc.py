@@ -3,7 +3,11 @@ eSpeak NG, test voices held out) transcribed by conv front end + 2-layer bidirec
 
     jaxdl train --config experiments/configs/spoken_digits_ctc.py --workdir runs/spoken_digits --quiet
 
-Measured: see the numbers below (filled in from an actual run).
+Measured (2026-11-27, shared 2-core CPU, three single-replica runs, --config.seed=0/1/2, 600 steps, ~65-85 s
+wall each): held-out-voice digit error rate 0.037 ± 0.005 (0.035, 0.032, 0.045), whole-utterance accuracy
+0.880 ± 0.018 (0.887, 0.897, 0.855), greedy decoding. The same config with --config.replicas=3 stalled on
+this machine (every thread waiting on a futex, no CPU used, no first chunk after 9 minutes; not yet
+diagnosed), so the seeds were run one by one.
 """
 
 from jaxdl.config import base_config
