@@ -1,4 +1,4 @@
-"""`jaxdl train | eval | bench | plot | datasets`: the command line.
+"""`jaxdl train | eval | bench | plot | transcribe | datasets`: the command line.
 
 Exit codes: 0 done; 2 bad input (one line on stderr, nothing written); 3 every replica diverged;
 128 + signal number (143 SIGTERM, 130 SIGINT) preempted after saving a checkpoint.
@@ -123,6 +123,14 @@ def cmd_eval(args, overrides) -> int:
     return 0
 
 
+def cmd_transcribe(args, overrides) -> int:
+    from jaxdl.transcribe import transcribe
+
+    for path, text in zip(args.files, transcribe(args.workdir, args.files, args.beam, args.replica), strict=True):
+        print(f"{path}\t{text}")
+    return 0
+
+
 def cmd_datasets(args, overrides) -> int:
     from jaxdl.data import list_datasets
 
@@ -156,6 +164,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workdir", required=True, help="run directory")
     p.add_argument("--step", type=int, default=None, help="checkpoint step (default: the newest good one)")
     p.set_defaults(fn=cmd_eval)
+    p = sub.add_parser("transcribe", help="print transcripts of 16 kHz WAV files from a trained CTC run")
+    p.add_argument("--workdir", required=True, help="run directory of a finished 'ctc' run")
+    p.add_argument("--beam", type=int, default=0, help="prefix beam search of this width (0: greedy)")
+    p.add_argument("--replica", type=int, default=0, help="which replica's parameters to use")
+    p.add_argument("files", nargs="+", help="WAV files, 16 kHz")
+    p.set_defaults(fn=cmd_transcribe)
     p = sub.add_parser("datasets", help="list the datasets jaxdl knows")
     p.set_defaults(fn=cmd_datasets)
     return parser

@@ -398,3 +398,16 @@ def detection_predictions(examples: dict[str, np.ndarray], boxes, scores, classe
         _draw_boxes(ax, np.asarray(boxes[i])[keep], np.asarray(classes[i])[keep], np.asarray(scores[i])[keep])
     fig.suptitle(f"dashed: truth, solid: detections with score >= {min_score}", fontsize=8)
     return _save(fig, path)
+
+
+def spectrogram_figure(frames: list[np.ndarray], titles: list[str]) -> Figure:
+    """Log-mel spectrograms (each [F, M], time along x) stacked vertically, each titled (e.g. its transcript)."""
+    fig = Figure(figsize=(7, 1.6 * max(len(frames), 1)))
+    for i, (f, title) in enumerate(zip(frames, titles, strict=True)):
+        ax = fig.add_subplot(len(frames), 1, i + 1)
+        ax.imshow(np.asarray(f).T, origin="lower", aspect="auto", cmap="magma")
+        ax.set_title(title, fontsize=9, loc="left")
+        ax.set_yticks([])
+        ax.set_xlabel("frame (10 ms)" if i == len(frames) - 1 else "")
+    fig.tight_layout()
+    return fig

@@ -18,15 +18,20 @@ from jaxdl.data.dataset import Dataset
 from jaxdl.data.digit_scenes_builder import DigitScenes
 from jaxdl.data.digits_builder import Digits
 from jaxdl.data.mnist1d_builder import Mnist1d
+from jaxdl.data.speech import read_ctc, read_keywords
+from jaxdl.data.spoken_digits_builder import SpokenDigits
 from jaxdl.data.text import read_text_classification
 from jaxdl.errors import UserError
 
-EMBEDDED = {"digits": Digits, "digit_scenes": DigitScenes, "mnist1d": Mnist1d, "addition": Addition}
+EMBEDDED = {"digits": Digits, "digit_scenes": DigitScenes, "mnist1d": Mnist1d, "addition": Addition,
+            "spoken_digits": SpokenDigits}
 SEQUENCE = {"addition": len(CHARS)}  # embedded seq2seq datasets ("inputs", "targets") -> vocabulary size
 # Standard TFDS image classification: feature "image" uint8 [H, W, C] -> "inputs", "label" -> "label".
 # Text classification ("text", "label") is tokenized by jaxdl.data.text (options max_len, vocab_size).
 TEXT = ("imdb_reviews",)
-STANDARD = ("cifar10", "cifar100", "fashion_mnist", "kmnist", "mnist", "svhn_cropped", *TEXT)
+# Speech (jaxdl.data.speech): CTC transcription from log-mel "features" + "digits"; keywords from "audio" + "label".
+SPEECH_CTC, SPEECH_KEYWORDS = ("spoken_digits",), ("speech_commands",)
+STANDARD = ("cifar10", "cifar100", "fashion_mnist", "kmnist", "mnist", "svhn_cropped", *TEXT, *SPEECH_KEYWORDS)
 SPLITS = ("train", "test")
 _EMBEDDED_KEYS = {"inputs": "inputs", "label": "label"}  # TFDS feature -> Dataset key
 _STANDARD_KEYS = {"image": "inputs", "label": "label"}
@@ -90,7 +95,26 @@ def _builder(name: str, data_dir: str, **kwargs) -> tfds.core.DatasetBuilder:
     """The builder for `name` in data_dir; file_format only for preparing (a prepared copy fixes its own)."""
     if name in EMBEDDED:
         return EMBEDDED[name](data_dir=data_dir, **kwargs)
+    if name in SPEECH_KEYWORDS and not kwargs:
+        return _speech_builder(name, data_dir)
     return tfds.builder(name, data_dir=data_dir, **kwargs)
+
+
+def _speech_builder(name: str, data_dir: str) -> tfds.core.DatasetBuilder:
+    """speech_commands' TFDS code (its Audio feature) imports TensorFlow; without it, read the prepared
+    copy from its files. A copy whose stored features are Audio still needs TensorFlow: one-line error."""
+    try:
+        return tfds.builder(name, data_dir=data_dir)
+    except ModuleNotFoundError:
+        pass
+    try:
+        return tfds.core.read_only_builder.builder_from_files(name, data_dir=data_dir)
+    except tfds.core.registered.DatasetNotFoundError:
+        raise UserError(f"dataset '{name}' is not in {data_dir} and jaxdl does not download it: set "
+                        f"--config.data_dir to a TFDS data dir holding {name} prepared as array_record") from None
+    except ModuleNotFoundError as e:
+        raise UserError(f"reading '{name}' with TFDS {tfds.__version__} needs the missing package '{e.name}' "
+                        f"(its Audio feature); install it, or store the audio as a plain int16 Tensor") from None
 
 
 def _prepare(builder: tfds.core.DatasetBuilder, name: str, data_dir: str) -> None:
@@ -131,6 +155,11 @@ def _read(builder: tfds.core.DatasetBuilder, name: str, keys: dict[str, str], op
     if name in TEXT:
         sources = builder.as_data_source(split=list(SPLITS))
         return read_text_classification(sources, name, int(info.features["label"].num_classes), **options)
+    if name in SPEECH_CTC:
+        return read_ctc(builder.as_data_source(split=list(SPLITS)), name)
+    if name in SPEECH_KEYWORDS:
+        sources = builder.as_data_source(split=list(SPLITS))
+        return read_keywords(sources, name, int(info.features["label"].num_classes))
     if name in SEQUENCE:  # fixed-length token ids: {"inputs": [N, Tin], "targets": [N, Tout]}
         keys = {"inputs": "inputs", "targets": "targets"}
         specs = {k: (tuple(info.features[k].shape), np.int32) for k in keys}

@@ -29,6 +29,7 @@ from jaxdl.models.resnet import (
 )
 from jaxdl.models.rnn import RNNClassifier
 from jaxdl.models.seq2seq import Seq2Seq
+from jaxdl.models.speech import SpeechRNN
 from jaxdl.models.unet import UNet
 
 MODELS: dict[str, Callable[..., nn.Module]] = {
@@ -56,6 +57,9 @@ MODELS: dict[str, Callable[..., nn.Module]] = {
     "lstm_text": partial(RNNClassifier, cell="lstm", bidirectional=True, head="mean", vocab_size=20000),
     "unet": UNet,  # dense: per-pixel logits [B, H, W, num_classes]
     "centernet": CenterNet,  # dense: {"heatmap", "size", "offset"} maps at stride 4 (see detector.py)
+    # log-mel frames -> conv front end -> bidirectional GRU -> per-frame logits (CTC) or a mean-pooled class
+    "speech_rnn": SpeechRNN,
+    "speech_keywords": partial(SpeechRNN, head="mean"),
 }
 
 # Fields that define a registered architecture: set by its entry above, never overridable from a config.

@@ -21,6 +21,7 @@ TASKS = {
     "seq2seq": "jaxdl.tasks.seq2seq",
     "segmentation": "jaxdl.tasks.segmentation",
     "detection": "jaxdl.tasks.detection",
+    "ctc": "jaxdl.tasks.ctc",
 }
 
 
