@@ -41,20 +41,23 @@ def split_overrides(argv: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
 
 def format_table(summary: dict, workdir: str) -> str:
     final = summary["final"]["test"]
-    keys = [k for k in ("accuracy", "loss") if k in final] or sorted(final)
+    # every task's own headline metrics (accuracy, mean_iou, digit_error_rate, ...) first, the loss last
+    keys = ([k for k in sorted(final) if k != "loss"] + [k for k in ("loss",) if k in final])[:4]
     lines = [f"run {workdir}: {len(summary['replicas'])} replica(s), {summary['steps']} steps, "
              f"{summary['wall_s']:.1f} s wall ({summary['compile_s']:.1f} s compile, "
              f"{summary['steps_per_s'] or 0:.0f} steps/s)"]
-    header = f"{'replica':>7}  {'seed':>4}  {'hparams':<28}" + "".join(f"  {'test ' + k:>14}" for k in keys)
+    width = {k: max(15, len("test " + k)) for k in keys}
+    num = lambda x: "nan" if x is None else f"{x:.4f}"  # a diverged replica has no metrics
+    header = f"{'replica':>7}  {'seed':>4}  {'hparams':<28}" + "".join(f"  {'test ' + k:>{width[k]}}" for k in keys)
     lines += [header, "-" * len(header)]
     for r in summary["replicas"]:
         hp = ", ".join(f"{k.split('.')[-1]}={v:g}" for k, v in r["hparams"].items()) or "-"
-        vals = "".join(f"  {final[k][r['index']]:>14.4f}" for k in keys)
+        vals = "".join(f"  {num(final[k][r['index']]):>{width[k]}}" for k in keys)
         lines.append(f"{r['index']:>7}  {r['seed']:>4}  {hp:<28}{vals}")
     lines.append("-" * len(header))
     ms = summary["final_mean_std"]["test"]
     lines.append(f"{'mean ± std':>7}  {'':>4}  {'':<28}"
-                 + "".join(f"  {ms[k]['mean']:>7.4f}±{ms[k]['std']:<6.4f}" for k in keys))
+                 + "".join(f"  {num(ms[k]['mean']) + '±' + num(ms[k]['std']):>{width[k]}}" for k in keys))
     return "\n".join(lines)
 
 
