@@ -18,6 +18,7 @@ from jaxdl.models.activations import ACTIVATIONS, get_activation
 from jaxdl.models.cnn import ConvNet
 from jaxdl.models.detector import CenterNet
 from jaxdl.models.mlp import MLP
+from jaxdl.models.options import check_options
 from jaxdl.models.resnet import (
     BottleneckResNetBlock,
     ResNet,
@@ -90,10 +91,7 @@ def build_model(name: str, num_classes: int, **kwargs: Any) -> nn.Module:
     """
     if name not in MODELS:
         raise UserError(f"unknown model {name!r}; choose one of: {', '.join(MODELS)}")
-    allowed = model_kwargs(name)
-    unknown = sorted(set(kwargs) - set(allowed))
-    if unknown:
-        raise UserError(f"model {name!r} has no option {', '.join(unknown)}; valid: {', '.join(allowed)}")
+    check_options(name, kwargs, model_kwargs(name))
     if not isinstance(num_classes, int) or num_classes < 1:
         raise UserError(f"num_classes must be a positive int, got {num_classes!r}")
     kwargs = {k: _plain(v) for k, v in kwargs.items()}

@@ -13,6 +13,7 @@ import jax.numpy as jnp
 from jaxdl.errors import UserError
 from jaxdl.models.conv import Conv
 from jaxdl.models.initializers import lecun_normal
+from jaxdl.models.options import model_options
 
 
 class Generator(nn.Module):
@@ -74,14 +75,7 @@ def generator_loss(fake_logits: jax.Array) -> jax.Array:
 def build_gan(model_cfg, image_shape: tuple[int, ...], dtype: str = "float32"):
     """(Generator, Discriminator, latent_dim) from `config.model` = {name: "dcgan", latent_dim,
     generator_features, discriminator_features}; bad values -> UserError."""
-    kwargs = dict(model_cfg)
-    name = kwargs.pop("name", None)
-    if name != "dcgan":
-        raise UserError(f"task 'gan' needs model.name='dcgan', got {name!r}")
-    allowed = {"latent_dim", "generator_features", "discriminator_features"}
-    unknown = sorted(set(kwargs) - allowed)
-    if unknown:
-        raise UserError(f"model 'dcgan' has no option {', '.join(unknown)}; valid: {', '.join(sorted(allowed))}")
+    kwargs = model_options(model_cfg, "gan", "dcgan", ("latent_dim", "generator_features", "discriminator_features"))
     latent = kwargs.get("latent_dim", 32)
     g_feat = tuple(int(f) for f in kwargs.get("generator_features", (64, 32)))
     d_feat = tuple(int(f) for f in kwargs.get("discriminator_features", (32, 64)))

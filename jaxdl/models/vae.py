@@ -19,6 +19,7 @@ import optax
 from jaxdl.errors import UserError
 from jaxdl.models.conv import Conv
 from jaxdl.models.initializers import lecun_normal
+from jaxdl.models.options import model_options
 
 LIKELIHOODS = ("bernoulli", "gaussian")
 ARCHITECTURES = ("mlp", "conv")
@@ -155,14 +156,7 @@ class VAE(nn.Module):
 
 def build_vae(model_cfg, image_shape: tuple[int, ...], likelihood: str, dtype: str = "float32") -> VAE:
     """A VAE from `config.model` = {name: "vae", architecture, latent_dim, hidden}; bad values -> UserError."""
-    kwargs = dict(model_cfg)
-    name = kwargs.pop("name", None)
-    if name != "vae":
-        raise UserError(f"task 'vae' needs model.name='vae', got {name!r}")
-    allowed = {"architecture", "latent_dim", "hidden"}
-    unknown = sorted(set(kwargs) - allowed)
-    if unknown:
-        raise UserError(f"model 'vae' has no option {', '.join(unknown)}; valid: {', '.join(sorted(allowed))}")
+    kwargs = model_options(model_cfg, "vae", "vae", ("architecture", "latent_dim", "hidden"))
     arch = kwargs.get("architecture", "mlp")
     hidden = tuple(int(h) for h in kwargs.get("hidden", (256,)))
     latent = kwargs.get("latent_dim", 16)
