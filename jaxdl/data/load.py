@@ -20,7 +20,7 @@ from jaxdl.data.digits_builder import Digits
 from jaxdl.data.mnist1d_builder import Mnist1d
 from jaxdl.data.speech import read_ctc, read_keywords
 from jaxdl.data.spoken_digits_builder import SpokenDigits
-from jaxdl.data.text import read_text_classification
+from jaxdl.data.text import read_text_classification, read_translation
 from jaxdl.errors import UserError
 
 EMBEDDED = {"digits": Digits, "digit_scenes": DigitScenes, "mnist1d": Mnist1d, "addition": Addition,
@@ -29,9 +29,13 @@ SEQUENCE = {"addition": len(CHARS)}  # embedded seq2seq datasets ("inputs", "tar
 # Standard TFDS image classification: feature "image" uint8 [H, W, C] -> "inputs", "label" -> "label".
 # Text classification ("text", "label") is tokenized by jaxdl.data.text (options max_len, vocab_size).
 TEXT = ("imdb_reviews",)
+# Translation (a TFDS Translation feature; "name/config", e.g. ted_hrlr_translate/pt_to_en) for seq2seq:
+# tokenized by jaxdl.data.text.read_translation (options max_len, target_max_len, vocab_size).
+TRANSLATION = ("ted_hrlr_translate",)
 # Speech (jaxdl.data.speech): CTC transcription from log-mel "features" + "digits"; keywords from "audio" + "label".
 SPEECH_CTC, SPEECH_KEYWORDS = ("spoken_digits",), ("speech_commands",)
-STANDARD = ("cifar10", "cifar100", "fashion_mnist", "kmnist", "mnist", "svhn_cropped", *TEXT, *SPEECH_KEYWORDS)
+STANDARD = ("cifar10", "cifar100", "fashion_mnist", "kmnist", "mnist", "svhn_cropped", *TEXT, *SPEECH_KEYWORDS,
+            *TRANSLATION)
 SPLITS = ("train", "test")
 _EMBEDDED_KEYS = {"inputs": "inputs", "label": "label"}  # TFDS feature -> Dataset key
 _STANDARD_KEYS = {"image": "inputs", "label": "label"}
@@ -54,20 +58,21 @@ def list_datasets() -> list[str]:
 def load_dataset(name: str, data_dir: str | None = None, *, download: bool = False, **options) -> Dataset:
     """Loads the whole train and test splits of `name` into host memory.
 
-    `options` (from config.dataset besides its name) only for text datasets: max_len, vocab_size.
+    `options` (from config.dataset besides its name) only for text datasets: max_len, vocab_size, and
+    for translation datasets also target_max_len.
 
     Embedded datasets are prepared into `data_dir` on first use (seconds, no network). Standard ones must
     be prepared there already (array_record format) unless download=True. Raises UserError for an unknown
     name or a standard dataset that is missing locally.
     """
     _check_name(name)
-    if options and name not in TEXT:
+    if options and name not in TEXT and _family(name) not in TRANSLATION:
         raise UserError(f"dataset '{name}' takes no options, got {', '.join(sorted(options))}")
     data_dir = os.path.expanduser(data_dir or default_data_dir())
     with _absl_warnings_off():
         builder = _builder(name, data_dir)
         if not builder.is_prepared():
-            if name in STANDARD and not download:
+            if name not in EMBEDDED and not download:
                 raise UserError(
                     f"dataset '{name}' is not in {data_dir} and jaxdl does not download unless asked: "
                     f"set --config.data_dir to a TFDS data dir holding {name} prepared as array_record"
@@ -86,8 +91,13 @@ def is_prepared(name: str, data_dir: str | None = None) -> bool:
         return _builder(name, data_dir).is_prepared()
 
 
+def _family(name: str) -> str:
+    """The TFDS dataset name without its config: "ted_hrlr_translate/pt_to_en" -> "ted_hrlr_translate"."""
+    return name.split("/")[0]
+
+
 def _check_name(name: str) -> None:
-    if name not in EMBEDDED and name not in STANDARD:
+    if name not in EMBEDDED and name not in STANDARD and _family(name) not in TRANSLATION:
         raise UserError(f"unknown dataset '{name}'; known datasets: {', '.join(list_datasets())}")
 
 
@@ -155,6 +165,10 @@ def _read(builder: tfds.core.DatasetBuilder, name: str, keys: dict[str, str], op
     if name in TEXT:
         sources = builder.as_data_source(split=list(SPLITS))
         return read_text_classification(sources, name, int(info.features["label"].num_classes), **options)
+    if _family(name) in TRANSLATION:  # supervised_keys: (source language, target language)
+        source_lang, target_lang = info.supervised_keys
+        sources = builder.as_data_source(split=list(SPLITS))
+        return read_translation(sources, name, source_lang, target_lang, **options)
     if name in SPEECH_CTC:
         return read_ctc(builder.as_data_source(split=list(SPLITS)), name)
     if name in SPEECH_KEYWORDS:

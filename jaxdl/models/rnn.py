@@ -43,6 +43,9 @@ class RNNEncoder(nn.Module):
 
     D = hidden_size, times 2 when bidirectional (forward and backward outputs concatenated, both in input
     order). `lengths` int [B] (valid steps per sequence, padding at the end) or None for all T.
+    With `return_carry` (unidirectional only) the call returns (carry, outputs): the last layer's cell
+    state after each sequence's last valid step (LSTM: (c [B, H], h [B, H]); GRU: h [B, H]), which an
+    encoder-decoder hands to its decoder (an LSTM's c is not recoverable from the outputs).
 
     `weight_init`: "flax" (lecun-normal input kernels, orthogonal recurrent kernels, zero biases) or
     "torch" (PyTorch's default: every weight and bias U(±1/sqrt(H)); for flax's single GRU reset/update
@@ -55,9 +58,12 @@ class RNNEncoder(nn.Module):
     bidirectional: bool = False
     dtype: Any = jnp.float32
     weight_init: str = "flax"
+    return_carry: bool = False
 
     def __post_init__(self):
         _check(self.cell, self.hidden_size, self.num_layers, weight_init=self.weight_init)
+        if self.return_carry and self.bidirectional:
+            raise UserError("return_carry needs a unidirectional encoder")
         super().__post_init__()
 
     def _inits(self) -> dict:
@@ -77,13 +83,18 @@ class RNNEncoder(nn.Module):
             lengths = jnp.full((batch,), steps, jnp.int32)
         mask = valid_mask(lengths, steps)[..., None].astype(self.dtype)
         h = x.astype(self.dtype)
+        carry = None
         for i in range(int(self.num_layers)):
             if self.bidirectional:
                 layer = nn.Bidirectional(self._rnn(f"forward_{i}"), self._rnn(f"backward_{i}"))
             else:
                 layer = self._rnn(f"forward_{i}")
-            h = layer(h, seq_lengths=lengths) * mask
-        return h
+            if self.return_carry:  # nn.RNN picks each sequence's carry at its last valid step
+                carry, h = layer(h, seq_lengths=lengths, return_carry=True)
+            else:
+                h = layer(h, seq_lengths=lengths)
+            h = h * mask
+        return (carry, h) if self.return_carry else h
 
 
 def pool(outputs: jax.Array, lengths: jax.Array, head: str, bidirectional: bool) -> jax.Array:

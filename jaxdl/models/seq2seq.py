@@ -3,7 +3,8 @@ output steps, optional dot-product (Luong "general") attention over the encoder 
 
 Training feeds the decoder the true previous token (teacher forcing); evaluation feeds back its own argmax
 (greedy decoding). Both run the same scanned step, so the parameters are shared by construction.
-Token id conventions (jaxdl.data.addition_builder): 0 padding, 1 the decoder's start token, 2 end.
+Token id conventions (jaxdl.data.addition_builder, jaxdl.data.text.SEQ2SEQ_SPECIALS): 0 padding, 1 the
+decoder's start token, 2 end.
 """
 
 from __future__ import annotations
@@ -18,7 +19,21 @@ from jaxdl.errors import UserError
 from jaxdl.models.initializers import lecun_normal
 from jaxdl.models.rnn import CELLS, RNNEncoder, valid_mask
 
-PAD_ID, BOS_ID = 0, 1
+PAD_ID, BOS_ID, EOS_ID = 0, 1, 2
+
+
+def reverse_valid(x: jax.Array, lengths: jax.Array) -> jax.Array:
+    """x [B, T, ...] with each row's first lengths[b] positions reversed, the rest in place."""
+    t = jnp.arange(x.shape[1])[None, :]
+    index = jnp.where(t < lengths[:, None], lengths[:, None] - 1 - t, t)
+    index = index.reshape(*index.shape, *(1,) * (x.ndim - 2))
+    return jnp.take_along_axis(x, index, axis=1)
+
+
+def answer_lengths(tokens: jax.Array) -> jax.Array:
+    """tokens [B, T] -> int32 [B]: the position of each row's first EOS (T where there is none)."""
+    is_eos = tokens == EOS_ID
+    return jnp.where(is_eos.any(1), jnp.argmax(is_eos, 1), tokens.shape[1]).astype(jnp.int32)
 
 
 class DecoderStep(nn.Module):
@@ -60,7 +75,16 @@ class Seq2Seq(nn.Module):
     `__call__(inputs, targets)` decodes with teacher forcing (decoder input at step t is targets[:, t-1],
     BOS at t = 0); `__call__(inputs, targets, greedy=True)` feeds back its own predictions and uses
     targets only for its length Tout. `decode(inputs, length)` -> int32 [B, length] greedy tokens.
-    The decoder starts from the encoder's final state (last valid step); attention needs no such bridge.
+    The decoder starts from the encoder's whole final cell state (LSTM: c and h) after each sequence's
+    last valid step, not the state after the padding.
+
+    `reverse_source`: the encoder reads each source's valid tokens in reverse order (padding stays at
+    the end), Sutskever et al. 2014's trick: the first target tokens then depend on the source tokens
+    read last, a short path for the gradient.
+    `reverse_target`: the decoder writes each answer's tokens before EOS in reverse order (for addition:
+    least significant digit first, so every digit needs only the digits read so far and one carry);
+    the returned logits are put back in the target order, so losses and metrics compare the same
+    tokens. Greedy decoding reverses by its own predicted length (up to its first EOS).
     """
 
     num_classes: int  # the vocabulary size (shared by inputs and outputs)
@@ -68,6 +92,8 @@ class Seq2Seq(nn.Module):
     hidden_size: int = 128
     embed_dim: int = 32
     attention: bool = False
+    reverse_source: bool = False
+    reverse_target: bool = False
     dtype: Any = jnp.float32
 
     def __post_init__(self):
@@ -82,19 +108,25 @@ class Seq2Seq(nn.Module):
         del train  # no dropout
         inputs = inputs.astype(jnp.int32)
         lengths = jnp.sum(inputs != PAD_ID, axis=1)
+        if self.reverse_source:
+            inputs = reverse_valid(inputs, lengths)
         x = nn.Embed(self.num_classes, self.embed_dim, dtype=self.dtype, name="embed")(inputs)
-        enc_states = RNNEncoder(self.cell, self.hidden_size, 1, False, self.dtype, name="encoder")(x, lengths)
+        encoder = RNNEncoder(self.cell, self.hidden_size, 1, False, self.dtype, return_carry=True, name="encoder")
+        state, enc_states = encoder(x, lengths)  # state: the cell state after each last valid step
         batch = inputs.shape[0]
-        last = enc_states[jnp.arange(batch), jnp.maximum(lengths, 1) - 1]  # [B, H]
-        # LSTM state is (c, h): the encoder's final c is not returned, so start the decoder's c at zero
-        state = (jnp.zeros_like(last), last) if self.cell == "lstm" else last
-        teacher = jnp.concatenate([jnp.full((batch, 1), BOS_ID, jnp.int32), targets[:, :-1].astype(jnp.int32)], 1)
+        targets = targets.astype(jnp.int32)
+        if self.reverse_target and not greedy:
+            targets = reverse_valid(targets, answer_lengths(targets))
+        teacher = jnp.concatenate([jnp.full((batch, 1), BOS_ID, jnp.int32), targets[:, :-1]], 1)
         scan = nn.scan(DecoderStep, variable_broadcast="params", split_rngs={"params": False},
                        in_axes=(1, nn.broadcast, nn.broadcast), out_axes=1)
         step = scan(self.num_classes, self.cell, int(self.hidden_size), int(self.embed_dim), self.attention,
                     greedy, self.dtype, name="decoder")
         start = (state, jnp.full((batch,), BOS_ID, jnp.int32))
         _, logits = step(start, teacher, enc_states, valid_mask(lengths, inputs.shape[1]))
+        if self.reverse_target:  # back to target order: by the true answer length, or the predicted one
+            answer = answer_lengths(jnp.argmax(logits, -1) if greedy else targets)
+            logits = reverse_valid(logits, answer)
         return logits
 
     def decode(self, inputs, length: int):
