@@ -155,10 +155,14 @@ def read_translation(sources, name: str, source_lang: str, target_lang: str, *, 
         splits.append(([e[source_lang] for e in examples], [e[target_lang] for e in examples]))
     (train_src, train_tgt), (test_src, test_tgt) = splits
     vocab = Vocabulary.build([*train_src, *train_tgt], vocab_size, specials=SEQ2SEQ_SPECIALS)
+
+    def split(src, tgt):
+        return {"inputs": vocab.encode(src, max_len), "targets": vocab.encode(tgt, target_max_len, eos=True)}
+
     return TextDataset(
         name=name,
-        train={"inputs": vocab.encode(train_src, max_len), "targets": vocab.encode(train_tgt, target_max_len, eos=True)},
-        test={"inputs": vocab.encode(test_src, max_len), "targets": vocab.encode(test_tgt, target_max_len, eos=True)},
+        train=split(train_src, train_tgt),
+        test=split(test_src, test_tgt),
         num_classes=len(vocab),
         input_shape=(max_len,),
         vocabulary=vocab,
