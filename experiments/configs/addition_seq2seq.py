@@ -7,24 +7,24 @@ each answer digit then needs the digits just read and one carry. Adam 1e-2, cosi
     time jaxdl train --config experiments/configs/addition_seq2seq.py --workdir runs/addition
 
 Target: held-out sequence accuracy (whole answer and EOS right) >= 0.99 in under 60 s on 2 cores.
-Accuracy MET, time NOT MET on the shared machine. Measured 2026-11-27 06:19 UTC, shared 2-core CPU, load
-average 6.7 before / 5.5 after, branch s2s: held-out sequence accuracy 0.993, token accuracy 0.998
-(0.992 already at step 2000); `time` 112 s real, of which the run 100 s (compile 23 s, 2500 steps and 5
-evaluations 76 s, 33 steps/s), the rest imports and reading the data. Steps dominate: with the machine
-idle (load 0.2) the previous model (same size) ran 500 steps and 3 evaluations in 7.9 s, ~16 ms a step,
-so 2500 steps would take ~40 s and an idle machine might meet 60 s; not measured. Same data, seed 0:
-2000 steps (cosine to 0 at 2000) reached only 0.953; constant Adam 3e-3 reached 0.986 at step 2000,
-then spiked (0.956 at 2500); cosine from 3e-3: 0.872.
+Accuracy MET, time NOT MET. Measured 2026-11-27, shared 2-core CPU, branch s2s, seed 0: held-out
+sequence accuracy 0.993, token accuracy 0.998 (0.992 already at step 2000); seed 1: 0.995. Least
+loaded run (06:31 UTC, load average 1.75 before / 3.4 after): `time` 82.8 s real, of which the run
+72.8 s (compile 16.3 s, 2500 steps + 5 evaluations 56.0 s, 45 steps/s), the rest imports and reading the
+data; at load 6.7: 112 s real (compile 23 s, steps 76 s). The steps dominate (~22 ms each at load ~2):
+meeting 60 s needs fewer or cheaper steps, not a faster compile. Same data, seed 0: 2000 steps (cosine
+to 0 at 2000) reached only 0.953; constant Adam 3e-3 reached 0.986 at step 2000, then spiked (0.956 at
+2500); cosine from 3e-3: 0.872.
 
-Why the earlier version stalled at ~0.03 (same data, 1500 steps): not a decoding or masking bug (teacher
+Why the earlier version stalled at ~0.03 (1500 steps, v1.0.0 data): not a decoding or masking bug (teacher
 forcing, greedy feedback, last-valid encoder state and the EOS mask were right; train and held-out
 accuracy were equal, so no leakage or overfitting). The decoder started from the encoder's h with c = 0
 (fixed: it now gets the whole LSTM state), and the model had to write the most significant digit first,
 which depends on every digit and all carries: after 600 steps it guessed the magnitude (552+826 -> 1371),
 right in the first digit, wrong after. Neither the full state, reversing the source alone (0.011 at 1000
 steps) nor attention (0.005 at 1000 steps, reversed source) changed that; writing the answer backwards
-made it learnable (with the source reversed too: 0.994 at step 2000 at constant 3e-3, v1.0.0 data). Flax's example is an
-easier task: one operand below 100, the two sorted, fresh random pairs every batch, accuracy on a
+made it learnable (with the source reversed too: 0.994 at step 2000 at constant 3e-3, v1.0.0 data).
+Flax's example is an easier task: one operand below 100, the two sorted, fresh random pairs every batch, accuracy on a
 training batch.
 """
 
