@@ -12,7 +12,8 @@ sequence accuracy 0.993, token accuracy 0.998 (0.992 already at step 2000); seed
 loaded run (06:31 UTC, load average 1.75 before / 3.4 after): `time` 82.8 s real, of which the run
 72.8 s (compile 16.3 s, 2500 steps + 5 evaluations 56.0 s, 45 steps/s), the rest imports and reading the
 data; at load 6.7: 112 s real (compile 23 s, steps 76 s). The steps dominate (~22 ms each at load ~2):
-meeting 60 s needs fewer or cheaper steps, not a faster compile. Same data, seed 0: 2000 steps (cosine
+meeting 60 s needs fewer or cheaper steps, not a faster compile (hidden 64, 4000 steps: 0.986 in 57.2 s
+real at load 3; see experiments/RESULTS.md). Same data, seed 0: 2000 steps (cosine
 to 0 at 2000) reached only 0.953; constant Adam 3e-3 reached 0.986 at step 2000, then spiked (0.956 at
 2500); cosine from 3e-3: 0.872.
 
