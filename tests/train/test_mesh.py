@@ -147,6 +147,8 @@ def test_two_processes_train_like_one_and_resume_after_both_are_killed(env, tiny
     final = json.load(open(a / "summary.json"))["final"]["test"]["accuracy"]
     ref = json.load(open(os.path.join(tiny_run, "summary.json")))["final"]["test"]["accuracy"]
     np.testing.assert_allclose(final, ref, atol=0.01)
+    assert main(["eval", "--workdir", str(a)]) == 0  # the two processes' checkpoint, read on one device
+    assert json.load(open(a / "eval.json"))["metrics"]["accuracy"] == final
 
     b = tmp_path / "killed"
     codes, outs = two_processes(env, b, kill_at=60)  # checkpoint 40 saved, 80 not yet
