@@ -1,8 +1,20 @@
-"""Shared fixtures: one prepared data dir per test session, tiny configs."""
+"""Shared fixtures: one prepared data dir and one compilation cache per test session (shared by pytest-xdist's
+workers, `make test` runs two), tiny configs."""
 
 import os
 
 import pytest
+
+
+def shared_dir(tmp_path_factory, name):
+    """A directory every xdist worker of this session shares (each worker's own base temp has the session's
+    base as its parent); without xdist, a fresh temporary directory. TFDS preparation renames a finished
+    temporary copy into place, so two workers preparing one dataset at once are safe (jaxdl.data.load)."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        path = tmp_path_factory.getbasetemp().parent / name
+        path.mkdir(exist_ok=True)
+        return str(path)
+    return str(tmp_path_factory.mktemp(name))
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -11,7 +23,7 @@ def compilation_cache(tmp_path_factory):
     (a single-seed run per seed, the same tiny model in several tests), and the cache keys on the program."""
     import jax
 
-    path = str(tmp_path_factory.mktemp("jax_cache"))
+    path = shared_dir(tmp_path_factory, "jax_cache")
     jax.config.update("jax_compilation_cache_dir", path)
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
@@ -21,7 +33,7 @@ def compilation_cache(tmp_path_factory):
 @pytest.fixture(scope="session", autouse=True)
 def data_dir(tmp_path_factory):
     """Embedded datasets are prepared once per session into a temporary TFDS data dir."""
-    path = str(tmp_path_factory.mktemp("tfds"))
+    path = shared_dir(tmp_path_factory, "tfds")
     old = os.environ.get("JAXDL_DATA_DIR")
     os.environ["JAXDL_DATA_DIR"] = path
     yield path
