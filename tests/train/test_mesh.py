@@ -42,6 +42,16 @@ for name, model, mesh in json.loads(sys.argv[2]):
     chunk = programs.chunk.lower(states, train, exp.placement.scalar(0), keys).compile()
     out[name] = jax.device_get(chunk(states, train, exp.placement.scalar(0), keys)[1]["loss"]).tolist()
     out[name + "_all_reduce"] = "all-reduce" in chunk.as_text()
+from jaxdl.errors import UserError
+for key, bad in [("batch_size", [("batch_size", "66"), ("mesh", '{"data": 4}')]),
+                 ("replicas", [("replicas", "3"), ("mesh", '{"replica": 2, "data": 2}')])]:
+    c = load_config(sys.argv[1])
+    apply_overrides(c, bad)
+    try:
+        build_experiment(c)
+        out["refused_" + key] = None
+    except UserError as e:
+        out["refused_" + key] = str(e)
 print(json.dumps(out))
 """
 
@@ -95,6 +105,8 @@ def test_four_devices_match_one_device(env):
         assert res[name + "_all_reduce"], f"{name}: the compiled step does not split the batch"
     np.testing.assert_allclose(np.array(res["bn_data4"]), np.array(res["bn_single"]), rtol=1e-5)
     assert res["bn_data4_all_reduce"]
+    assert "batch_size 66 is not divisible by the mesh's data axis (4 devices)" in res["refused_batch_size"]
+    assert "replica=2 does not divide the 3 replica(s)" in res["refused_replicas"]
 
 
 # `jaxdl train` in one of two processes; with KILL_AT set, the process kills itself right after the train
