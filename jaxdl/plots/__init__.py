@@ -24,8 +24,16 @@ from jaxdl.plots.curves import (
     sweep_figure,
     table_figure,
 )
-from jaxdl.plots.generative import latent_map_figure
-from jaxdl.plots.images import grid_figure, image_grids, sample_grid_figure, tile
+from jaxdl.plots.generative import (
+    RestoredModel,
+    interpolation_pairs,
+    interpolations_figure,
+    latent_codes,
+    latent_map_figure,
+    reconstructions_figure,
+    restored_model,
+)
+from jaxdl.plots.images import grid_figure, image_grids, image_grids_figure, sample_grid_figure, tile
 from jaxdl.plots.predictions import (
     detection_predictions,
     scene_examples,
@@ -35,8 +43,10 @@ from jaxdl.plots.predictions import (
 from jaxdl.plots.standard import standard_plots
 
 __all__ = [
-    "agreement_figure", "compare_runs_figure", "confusion_figure", "detection_predictions", "grid_figure",
-    "image_grids", "latent_map_figure", "learning_curves", "learning_curves_figure", "plot_band", "plot_curves",
-    "replica_label", "run_confusion", "sample_grid_figure", "save", "scene_examples", "segmentation_predictions",
-    "spectrogram_figure", "standard_plots", "sweep_figure", "table_figure", "tile",
+    "RestoredModel", "agreement_figure", "compare_runs_figure", "confusion_figure", "detection_predictions",
+    "grid_figure", "image_grids", "image_grids_figure", "interpolation_pairs", "interpolations_figure",
+    "latent_codes", "latent_map_figure", "learning_curves", "learning_curves_figure", "plot_band", "plot_curves",
+    "reconstructions_figure", "replica_label", "restored_model", "run_confusion", "sample_grid_figure", "save",
+    "scene_examples", "segmentation_predictions", "spectrogram_figure", "standard_plots", "sweep_figure",
+    "table_figure", "tile",
 ]

@@ -51,6 +51,7 @@ def sample_grid_figure(samples: np.ndarray, meta: dict | None = None, n: int = 6
     return grid_figure(samples[:n], ncols=ncols, value_range=tuple(value_range) if value_range else None,
                        title=meta.get("source"))
 
+
 def tile(images: np.ndarray, ncols: int = 8, pad: int = 1) -> np.ndarray:
     """images [N, H, W, C] -> one [rows * (H + pad) - pad, ncols * (W + pad) - pad, C] mosaic (pad = 1.0)."""
     n, h, w, c = images.shape
@@ -63,11 +64,11 @@ def tile(images: np.ndarray, ncols: int = 8, pad: int = 1) -> np.ndarray:
     return out
 
 
-def image_grids(panels: dict[str, np.ndarray], path: str, ncols: int = 8) -> str:
+def image_grids_figure(panels: dict[str, np.ndarray], ncols: int = 8) -> Figure:
     """One panel per entry (title -> images [N, H, W, C] in [0, 1]), side by side, each a tiled mosaic.
 
     Sample grids, reconstruction grids and interpolation strips of the generative tasks use this (a mosaic
-    is one image per panel, cheaper than `grid_figure`'s one axis per image). Returns the path.
+    is one image per panel, cheaper than `grid_figure`'s one axis per image).
     """
     rows = max(-(-len(images) // ncols) for images in panels.values())
     width = 3.2 * max(1, ncols / 8)
@@ -82,4 +83,9 @@ def image_grids(panels: dict[str, np.ndarray], path: str, ncols: int = 8) -> str
         ax.set_title(title, fontsize=8)
         ax.axis("off")
     fig.tight_layout()
-    return save(fig, path)
+    return fig
+
+
+def image_grids(panels: dict[str, np.ndarray], path: str, ncols: int = 8) -> str:
+    """Write `image_grids_figure(panels, ncols)` as a PNG at `path`; returns the path."""
+    return save(image_grids_figure(panels, ncols), path)

@@ -10,8 +10,11 @@ import jax
 import numpy as np
 import pytest
 
+from jaxdl import plots
 from jaxdl.config import load_config
 from jaxdl.data import load_dataset
+from jaxdl.errors import UserError
+from jaxdl.runs import load_run
 from jaxdl.train.checkpoint import Checkpoints
 from jaxdl.train.optim import set_hyperparams
 from jaxdl.train.run import train_and_evaluate
@@ -96,7 +99,7 @@ def _check_samples(workdir, replicas, per_replica):
     return samples
 
 
-def test_vae_run_writes_samples_grids_and_quality(tmp_path):
+def test_vae_run_writes_samples_grids_and_quality_and_restores_for_the_plots(tmp_path):
     c = tiny_vae(replicas=2)
     c.task.quality_score = True
     workdir = str(tmp_path / "vae")
@@ -108,6 +111,23 @@ def test_vae_run_writes_samples_grids_and_quality(tmp_path):
     quality = json.load(open(os.path.join(workdir, "sample_quality.json")))
     assert len(quality["samples"]["classifier_frechet"]) == 2
     assert 1.0 <= quality["real_test"]["classifier_score"] <= 10.0
+
+    run = load_run(workdir)  # the notebook's path: loader, one-replica restore, figures
+    np.testing.assert_array_equal(run.samples(replica=1)[0], samples[50:])
+    models = [plots.restored_model(run, replica=r) for r in (0, 1)]
+    assert models[1].step == 40
+    z, labels = plots.latent_codes(models[1].task, models[1].params, models[1].dataset.test, batch_size=100)
+    assert z.shape == (360, 4) and np.array_equal(labels, models[1].dataset.test["label"])
+    z0, _ = plots.latent_codes(models[0].task, models[0].params, models[0].dataset.test)
+    assert not np.allclose(z0, z)  # each replica's own encoder
+    with pytest.raises(UserError, match="replica 2"):
+        plots.restored_model(run, replica=2)
+    pairs = plots.interpolation_pairs(labels, rows=4)
+    assert len(pairs) == 4 and all(labels[a] != labels[b] for a, b in pairs)
+    strips = plots.interpolations_figure(models[1].task, models[1].params, models[1].dataset.test, rows=4, steps=10)
+    assert strips.axes[0].images[0].get_array().shape == (4 * 9 - 1, 10 * 9 - 1)  # 4 rows x 10 tiles of 8+1 px
+    recon = plots.reconstructions_figure(models[1].task, models[1].params, models[1].dataset.test, n=16)
+    assert [len(ax.images) for ax in recon.axes] == [1, 1]
 
 
 def test_gan_run_writes_samples_and_its_losses_move(tmp_path):
