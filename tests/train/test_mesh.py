@@ -80,20 +80,12 @@ def test_half_given_distributed_flags_are_refused(tmp_path, capsys):
     assert "go together" in capsys.readouterr().err
 
 
-@pytest.fixture(scope="module")
-def env(data_dir, tmp_path_factory):
-    """Subprocesses use this checkout, the session's data dir and a shared compilation cache (speed only)."""
-    cache = str(tmp_path_factory.mktemp("jax_cache"))
-    return dict(os.environ, PYTHONPATH=ROOT, JAXDL_DATA_DIR=data_dir, JAX_COMPILATION_CACHE_DIR=cache,
-                JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS="0", JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES="0")
-
-
-def test_four_devices_match_one_device(env):
+def test_four_devices_match_one_device(cli_env):
     """Data parallel over 4 devices, and 2 replicas x 2-way data parallel, give the 1-device per-step losses;
     with BatchNorm too (its statistics are over the global batch, else the losses would differ)."""
     runs = [("single", None, "{}"), ("data4", None, '{"data": -1}'), ("r2d2", None, '{"replica": 2, "data": 2}'),
             ("bn_single", '{"name": "resnet_tiny"}', "{}"), ("bn_data4", '{"name": "resnet_tiny"}', '{"data": 4}')]
-    out = subprocess.run([sys.executable, "-c", FOUR_DEVICES, CONFIG, json.dumps(runs)], env=env, cwd=ROOT,
+    out = subprocess.run([sys.executable, "-c", FOUR_DEVICES, CONFIG, json.dumps(runs)], env=cli_env, cwd=ROOT,
                          capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-3000:]
     res = json.loads(out.stdout.strip().splitlines()[-1])
@@ -109,36 +101,20 @@ def test_four_devices_match_one_device(env):
     assert "replica=2 does not divide the 3 replica(s)" in res["refused_replicas"]
 
 
-# `jaxdl train` in one of two processes; with KILL_AT set, the process kills itself right after the train
-# metrics of that step (both processes do, at the same step: after one checkpoint, before the next).
-PROCESS = """
-import os, signal, sys
-from jaxdl import cli
-from jaxdl.train import rundir
-at = int(os.environ.get("KILL_AT", "0"))
-for cls in (rundir.MetricsLog, rundir.NullLog):
-    def write(self, step, split, metrics, _write=cls.write):
-        _write(self, step, split, metrics)
-        if step == at and split == "train":
-            os.kill(os.getpid(), signal.SIGKILL)
-    cls.write = write
-sys.exit(cli.main(sys.argv[1:]))
-"""
-
-
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def two_processes(env, workdir, kill_at=0):
+def two_processes(env, argv, workdir, kill_at=0):
+    """Both processes of one run; with kill_at, both SIGKILL themselves after that step's train metrics."""
     port, procs = free_port(), []
     for i in range(2):
         args = ["train", "--config", CONFIG, "--workdir", str(workdir), "--quiet", '--config.mesh={"data": -1}',
                 "--coordinator", f"127.0.0.1:{port}", "--num_processes", "2", "--process_id", str(i),
                 "--distributed_timeout", "120"]
-        procs.append(subprocess.Popen([sys.executable, "-c", PROCESS, *args], env=dict(env, KILL_AT=str(kill_at)),
+        procs.append(subprocess.Popen([*argv("kill_at" if kill_at else "none", kill_at), *args], env=env,
                                       cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
     outs = [p.communicate(timeout=600) for p in procs]
     return [p.returncode for p in procs], outs
@@ -149,9 +125,9 @@ def losses(workdir):
     return np.array([r["loss"] for r in rows if r["split"] == "train"])
 
 
-def test_two_processes_train_like_one_and_resume_after_both_are_killed(env, tiny_run, tmp_path):
+def test_two_processes_train_like_one_and_resume_after_both_are_killed(cli_env, faulty_argv, tiny_run, tmp_path):
     a = tmp_path / "two"
-    codes, outs = two_processes(env, a)
+    codes, outs = two_processes(cli_env, faulty_argv, a)
     assert codes == [0, 0], outs[0][1][-2000:] + outs[1][1][-2000:]
     assert "test accuracy" in outs[0][0] and "test accuracy" not in outs[1][0]  # process 0 reports
     assert json.load(open(a / "env.json"))["process_count"] == 2
@@ -163,10 +139,10 @@ def test_two_processes_train_like_one_and_resume_after_both_are_killed(env, tiny
     assert json.load(open(a / "eval.json"))["metrics"]["accuracy"] == final
 
     b = tmp_path / "killed"
-    codes, outs = two_processes(env, b, kill_at=60)  # checkpoint 40 saved, 80 not yet
+    codes, outs = two_processes(cli_env, faulty_argv, b, kill_at=60)  # checkpoint 40 saved, 80 not yet
     assert codes == [-signal.SIGKILL] * 2, outs[0][1][-2000:]
     assert sorted(int(n) for n in os.listdir(b / "checkpoints") if n.isdigit()) == [40]
-    codes, outs = two_processes(env, b)
+    codes, outs = two_processes(cli_env, faulty_argv, b)
     assert codes == [0, 0], outs[0][1][-2000:] + outs[1][1][-2000:]
     assert open(b / "metrics.jsonl").read() == open(a / "metrics.jsonl").read()  # bitwise the same run
     assert json.load(open(b / "env.json"))["resumes"][0]["step"] == 40
