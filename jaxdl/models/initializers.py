@@ -1,4 +1,5 @@
-"""Weight initializers: flax's defaults, drawn so that XLA compiles them quickly.
+"""Weight initializers: flax's defaults, drawn so that XLA compiles them quickly, and (orthogonal) so that a
+vmapped multi-replica init cannot deadlock on CPU.
 
 With partitionable Threefry (jax's default PRNG), XLA:CPU takes seconds to compile random bits for some
 multi-dimensional shapes, e.g. a [3, 3, 8, 16] conv kernel, and only a fraction of that for the same count
