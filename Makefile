@@ -3,6 +3,8 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# pytest-xdist workers: the tests are mostly single-threaded XLA compiles, so two workers use two cores
+TEST_WORKERS ?= 2
 
 .PHONY: demo test lint install clean
 
@@ -20,7 +22,7 @@ demo: $(STAMP)
 	$(BIN)/jaxdl train --config experiments/configs/mnist1d_cnn.py --workdir runs/demo --config.replicas=5
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check jaxdl tests experiments

@@ -61,12 +61,36 @@ def format_table(summary: dict, workdir: str) -> str:
     return "\n".join(lines)
 
 
+def init_distributed(args) -> None:
+    """Join JAX's multi-controller runtime (before anything touches a device) when the flags ask for it.
+
+    --distributed alone lets jax.distributed.initialize auto-detect the cluster (SLURM, TPU pod slices, Open
+    MPI, ...); --coordinator/--num_processes/--process_id give it explicitly. CPU processes talk over gloo.
+    """
+    explicit = (args.coordinator, args.num_processes, args.process_id)
+    if not args.distributed and all(v is None for v in explicit):
+        return
+    if not args.distributed and any(v is None for v in explicit):
+        raise UserError("--coordinator, --num_processes and --process_id go together (or use --distributed "
+                        "to auto-detect the cluster)")
+    import jax
+
+    jax.config.update("jax_cpu_collectives_implementation", "gloo")
+    try:
+        jax.distributed.initialize(args.coordinator, args.num_processes, args.process_id,
+                                   initialization_timeout=args.distributed_timeout)
+    except (ValueError, RuntimeError) as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise UserError(f"cannot join the distributed runtime: {first}") from None
+
+
 def cmd_train(args, overrides) -> int:
     from jaxdl.config import apply_overrides, load_config
     from jaxdl.train.run import train_and_evaluate
 
     config = load_config(args.config)
     apply_overrides(config, overrides)
+    init_distributed(args)
     try:
         summary = train_and_evaluate(config, args.workdir, quiet=args.quiet, overwrite=args.overwrite)
     except Preempted as p:
@@ -79,7 +103,10 @@ def cmd_train(args, overrides) -> int:
         print(f"jaxdl: run diverged (non-finite loss or gradient): {steps}; see {args.workdir}/summary.json",
               file=sys.stderr)
         return 3
-    print(format_table(summary, args.workdir))
+    import jax
+
+    if jax.process_index() == 0:
+        print(format_table(summary, args.workdir))
     return 0
 
 
@@ -150,6 +177,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--overwrite", action="store_true",
                    help="start afresh in workdir, replacing the run (and checkpoints) there")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    g = p.add_argument_group("multi-process (jax.distributed; needs --config.mesh)")
+    g.add_argument("--coordinator", default=None, help="HOST:PORT of process 0's coordination service")
+    g.add_argument("--num_processes", type=int, default=None, help="number of processes")
+    g.add_argument("--process_id", type=int, default=None, help="this process's index, 0 .. num_processes-1")
+    g.add_argument("--distributed", action="store_true",
+                   help="join the distributed runtime, auto-detecting the cluster (SLURM, TPU, MPI)")
+    g.add_argument("--distributed_timeout", type=int, default=300, help="seconds to wait for all processes")
     p.set_defaults(fn=cmd_train)
     p = sub.add_parser("bench", help="time a config's training step on synthetic data")
     p.add_argument("--config", required=True, help="experiment config file")

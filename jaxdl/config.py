@@ -56,6 +56,8 @@ def base_config() -> ml_collections.ConfigDict:
     c.checkpoint_every = 0  # 0: at every evaluation; else a multiple of log_every
     c.keep_checkpoints = 3
     c.dtype = "float32"  # compute dtype: float32 | bfloat16
+    # devices: {} one device; else axis -> size over all devices, e.g. {"data": -1}, {"replica": 2, "data": 4}
+    c.mesh = ml_collections.ConfigDict()
     return c
 
 

@@ -2,9 +2,9 @@
 
 A run directory holds config.json, env.json, metrics.jsonl, summary.json (when finished), checkpoints/,
 tensorboard/ and plots/. In metrics.jsonl every metric is a list over replicas ([K] values), always.
-Generative runs may also hold samples.npy (float32 [N, H, W, C], or [K, N, H, W, C] per replica) with
-samples_meta.json (e.g. {"range": [0, 1], "shape": [...]}). A table run directory (several runs composed by
-a script) holds table.json, read by `load_table`.
+Generative runs also hold samples.npy (float32 [K * N, H, W, C], replica-major) with samples_meta.json
+({"range": [0, 1], "shape": [...], "replicas": K, "per_replica": N, ...}); see `Run.samples`. A table run
+directory (several runs composed by a script) holds table.json, read by `load_table`.
 """
 
 from __future__ import annotations
@@ -68,7 +68,9 @@ class Run:
     def samples(self, replica: int = 0) -> tuple[np.ndarray, dict[str, Any]] | None:
         """(samples float32 [N, H, W, C], samples_meta.json or {}) of one replica, or None without samples.npy.
 
-        A per-replica file [K, N, H, W, C] is indexed by `replica`; a flat [N, H, W, C] file is returned whole.
+        The generative tasks write a flat replica-major file [K * N, H, W, C] whose samples_meta.json gives
+        "replicas" K and "per_replica" N: rows replica * N ... (replica + 1) * N - 1 are returned. A file
+        [K, N, H, W, C] is indexed by `replica`; a flat file without those keys is returned whole.
         """
         path = os.path.join(self.path, "samples.npy")
         if not os.path.exists(path):
@@ -76,8 +78,14 @@ class Run:
         samples = np.load(path)
         meta_path = os.path.join(self.path, "samples_meta.json")
         meta = _read_json(meta_path) if os.path.exists(meta_path) else {}
+        count = len(samples) if samples.ndim == 5 else meta.get("replicas") if "per_replica" in meta else None
+        if count is not None and not 0 <= replica < count:
+            raise UserError(f"replica {replica} does not exist: {path} holds {count} replica(s)")
         if samples.ndim == 5:
             samples = samples[replica]
+        elif count is not None:
+            n = meta["per_replica"]
+            samples = samples[replica * n:(replica + 1) * n]
         if samples.ndim not in (2, 3, 4):
             raise UserError(f"{path} has shape {samples.shape}; expected [N, H, W, C] or [K, N, H, W, C]")
         return samples.astype(np.float32), meta

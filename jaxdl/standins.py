@@ -1,5 +1,5 @@
 """Tiny stand-in runs: what a notebook opens when it is given no run directory, so it executes offline in
-seconds. They are real jaxdl runs of the real trainer (MNIST-1D or digits, tens of steps), far too short to
+seconds. They are real jaxdl runs of the real trainer (MNIST-1D by default, tens of steps), far too short to
 mean anything about the models: every directory they write says "stand_in" where a reader would look.
 """
 
@@ -9,7 +9,6 @@ import os
 import tempfile
 
 import ml_collections
-import numpy as np
 
 from jaxdl.config import base_config, sweep_dict
 from jaxdl.train.run import train_and_evaluate
@@ -70,19 +69,3 @@ def tiny_table(workdir: str | None = None, steps: int = 40) -> str:
                {"models": models, "stand_in": True, "dataset": "mnist1d", "steps": steps})
     return workdir
 
-
-def tiny_samples_run(workdir: str | None = None, n: int = 64) -> str:
-    """A tiny digits classification run plus samples.npy holding *real test images*, not model samples,
-    so the sample-grid code has a file in the generative format to show until a generative task lands.
-    samples_meta.json says so ("source")."""
-    from jaxdl.data import load_dataset
-
-    workdir = _workdir(workdir, "samples")
-    train_and_evaluate(tiny_config(dataset="digits", replicas=1, steps=20), workdir, quiet=True)
-    test = load_dataset("digits").test
-    samples = np.asarray(test["inputs"][:n], np.float32)  # [n, 8, 8, 1] in [0, 1]
-    np.save(os.path.join(workdir, "samples.npy"), samples)
-    write_json(os.path.join(workdir, "samples_meta.json"),
-               {"range": [0.0, 1.0], "shape": list(samples.shape), "stand_in": True,
-                "source": "digits test images (real data, not generated: stand-in)"})
-    return workdir

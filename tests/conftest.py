@@ -1,8 +1,28 @@
-"""Shared fixtures: one prepared data dir per test session, tiny configs."""
+"""Shared fixtures: one prepared data dir and one compilation cache per test session (shared by pytest-xdist's
+workers, `make test` runs two), tiny configs, and the resume helpers (a `jaxdl train` subprocess with one
+fault injected; "two runs are the same run, bit for bit")."""
 
+import json
 import os
+import subprocess
+import sys
 
+import jax
+import numpy as np
 import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def shared_dir(tmp_path_factory, name):
+    """A directory every xdist worker of this session shares (each worker's own base temp has the session's
+    base as its parent); without xdist, a fresh temporary directory. TFDS preparation renames a finished
+    temporary copy into place, so two workers preparing one dataset at once are safe (jaxdl.data.load)."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        path = tmp_path_factory.getbasetemp().parent / name
+        path.mkdir(exist_ok=True)
+        return str(path)
+    return str(tmp_path_factory.mktemp(name))
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -11,7 +31,7 @@ def compilation_cache(tmp_path_factory):
     (a single-seed run per seed, the same tiny model in several tests), and the cache keys on the program."""
     import jax
 
-    path = str(tmp_path_factory.mktemp("jax_cache"))
+    path = shared_dir(tmp_path_factory, "jax_cache")
     jax.config.update("jax_compilation_cache_dir", path)
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
@@ -21,7 +41,7 @@ def compilation_cache(tmp_path_factory):
 @pytest.fixture(scope="session", autouse=True)
 def data_dir(tmp_path_factory):
     """Embedded datasets are prepared once per session into a temporary TFDS data dir."""
-    path = str(tmp_path_factory.mktemp("tfds"))
+    path = shared_dir(tmp_path_factory, "tfds")
     old = os.environ.get("JAXDL_DATA_DIR")
     os.environ["JAXDL_DATA_DIR"] = path
     yield path
@@ -55,7 +75,7 @@ def tiny():
     return tiny_config
 
 
-TINY_RUN_CONFIG = os.path.join(os.path.dirname(__file__), "configs", "tiny_mlp.py")
+TINY_RUN_CONFIG = os.path.join(ROOT, "tests", "configs", "tiny_mlp.py")
 
 
 @pytest.fixture(scope="session")
@@ -68,3 +88,89 @@ def tiny_run(tmp_path_factory, data_dir):
     workdir = str(tmp_path_factory.mktemp("tiny_run") / "run")
     train_and_evaluate(load_config(TINY_RUN_CONFIG), workdir, quiet=True)
     return workdir
+
+
+# Runs `jaxdl train` with one fault injected at a deterministic point: argv = KIND STEP jaxdl-args...
+# (KIND "none": no fault). NullLog is the log of the processes other than 0 of a multi-process run.
+FAULTY_TRAIN = """
+import os, signal, sys
+from jaxdl import cli
+from jaxdl.train import checkpoint, rundir
+kind, at = sys.argv[1], int(sys.argv[2])
+if kind in ("kill_at", "term_at"):  # right after the train line of step `at`, before its checkpoint
+    sig = signal.SIGKILL if kind == "kill_at" else signal.SIGTERM
+    for cls in (rundir.MetricsLog, rundir.NullLog):
+        def faulty_write(self, step, split, metrics, write=cls.write):
+            write(self, step, split, metrics)
+            if step == at and split == "train":
+                os.kill(os.getpid(), sig)
+        cls.write = faulty_write
+elif kind == "kill_in_save":  # the async save of step `at` has started, not been waited for
+    save = checkpoint.Checkpoints.save
+    def faulty_save(self, step, tree):
+        save(self, step, tree)
+        if step == at:
+            os.kill(os.getpid(), signal.SIGKILL)
+    checkpoint.Checkpoints.save = faulty_save
+sys.exit(cli.main(sys.argv[3:]))
+"""
+
+
+@pytest.fixture(scope="session")
+def cli_env(data_dir, compilation_cache):
+    """Environment for `jaxdl` subprocesses: this checkout, the session's data dir and its compilation
+    cache (speed only: a subprocess then reuses programs the tests already compiled)."""
+    return dict(os.environ, PYTHONPATH=ROOT, JAXDL_DATA_DIR=data_dir, JAX_COMPILATION_CACHE_DIR=compilation_cache,
+                JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS="0", JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES="0")
+
+
+@pytest.fixture(scope="session")
+def faulty_argv():
+    """`faulty_argv(kind, step)`: the argv prefix of a `jaxdl` process with that fault (see FAULTY_TRAIN)."""
+    return lambda kind, step: [sys.executable, "-c", FAULTY_TRAIN, kind, str(step)]
+
+
+@pytest.fixture(scope="session")
+def faulty_train(cli_env):
+    """`faulty_train(workdir, kind, step, config=TINY_RUN_CONFIG)`: `jaxdl train --quiet` in a subprocess
+    that kills itself (kind "kill_at": SIGKILL, "term_at": SIGTERM) right after the train line of `step`,
+    or ("kill_in_save") SIGKILLs itself while the save of `step` is in flight. Returns CompletedProcess."""
+
+    def run(workdir, kind, step, config=TINY_RUN_CONFIG):
+        return subprocess.run([sys.executable, "-c", FAULTY_TRAIN, kind, str(step), "train", "--config", config,
+                               "--workdir", str(workdir), "--quiet"], env=cli_env, cwd=ROOT, capture_output=True,
+                              text=True, timeout=600)
+
+    return run
+
+
+def read_bytes(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def final_state(workdir):
+    """The state saved at the run's last checkpoint, as a list of numpy leaves."""
+    from jaxdl.train.checkpoint import Checkpoints
+
+    ckpts = Checkpoints(os.path.join(workdir, "checkpoints"), read_only=True)
+    tree = ckpts.manager.restore(ckpts.steps()[-1])
+    ckpts.close()
+    return jax.tree_util.tree_leaves(tree)
+
+
+def _assert_same_run(workdir, reference):
+    """The run in `workdir` is the run in `reference` bit for bit: metrics.jsonl bytes, summary.json's
+    metrics, and every leaf of the final checkpoint (params, model state, optimizer state, rng, data keys)."""
+    assert read_bytes(os.path.join(workdir, "metrics.jsonl")) == read_bytes(os.path.join(reference, "metrics.jsonl"))
+    a, b = (json.load(open(os.path.join(w, "summary.json"))) for w in (workdir, reference))
+    for key in ("final", "final_mean_std", "final_stats", "steps", "status"):
+        assert a[key] == b[key], key
+    for x, y in zip(final_state(workdir), final_state(reference), strict=True):
+        np.testing.assert_array_equal(x, y)
+
+
+@pytest.fixture(scope="session")
+def assert_same_run():
+    """`assert_same_run(workdir, reference)`: see `_assert_same_run`."""
+    return _assert_same_run

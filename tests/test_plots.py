@@ -85,8 +85,14 @@ def test_samples_in_both_layouts_and_their_grid(sweep_run, tmp_path):
     np.testing.assert_array_equal(samples, per_replica[1])
     assert meta["range"] == [0, 1]
     assert "samples.png" in [os.path.basename(p) for p in plots.standard_plots(run)]
-    np.save(os.path.join(run.path, "samples.npy"), per_replica[0])
-    np.testing.assert_array_equal(run.samples(replica=1)[0], per_replica[0])  # flat file: returned whole
+    np.save(os.path.join(run.path, "samples.npy"), per_replica.reshape(10, 8, 8, 1))  # as the tasks write it
+    with open(os.path.join(run.path, "samples_meta.json"), "w") as f:
+        json.dump({"range": [0, 1], "shape": [10, 8, 8, 1], "replicas": 2, "per_replica": 5}, f)
+    np.testing.assert_array_equal(run.samples(replica=1)[0], per_replica[1])  # flat, replica-major
+    with pytest.raises(UserError, match="replica 2"):
+        run.samples(replica=2)
+    os.remove(os.path.join(run.path, "samples_meta.json"))
+    np.testing.assert_array_equal(run.samples(replica=1)[0], per_replica.reshape(10, 8, 8, 1))  # no meta: whole
     np.save(os.path.join(run.path, "samples.npy"), np.zeros(3))
     with pytest.raises(UserError):
         run.samples()

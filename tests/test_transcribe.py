@@ -1,5 +1,5 @@
-"""`jaxdl transcribe`: a model fitted to two synthesized utterances transcribes their WAV files; bad files
-and runs are one-line errors (exit 2)."""
+"""`jaxdl transcribe`: a run whose checkpoint holds a model fitted to two synthesized utterances transcribes
+their WAV files; bad files, runs and replicas are one-line errors (exit 2)."""
 
 import os
 
@@ -9,23 +9,20 @@ import pytest
 
 from jaxdl.cli import main
 from jaxdl.config import load_config, to_json
-from jaxdl.data import audio
+from jaxdl.data import audio, load_dataset
 from jaxdl.data import spoken_digits_builder as sd
 from jaxdl.data.speech import encode_digits, features_of
-from jaxdl.tasks import build_task
+from jaxdl.train.checkpoint import Checkpoints
+from jaxdl.train.setup import build_experiment
+from jaxdl.train.trainer import init_states, make_programs
 
 UTTERANCES = {"42": sd.Utterance((4, 2), "en-us+m3", 160, 50, 1, (0.1, 0.1), 40.0, 0),
               "7": sd.Utterance((7,), "en+f2", 160, 50, 1, (0.1, 0.1), 40.0, 1)}
+STEP = 300
 
 
-@pytest.fixture(scope="module")
-def fitted_run(tmp_path_factory):
-    """A run directory (config.json + the CTC task's final parameters) fitted to UTTERANCES' WAV files."""
-    root = tmp_path_factory.mktemp("transcribe")
-    wavs = {}
-    for text, u in UTTERANCES.items():
-        wavs[text] = str(root / f"{text}.wav")
-        audio.write_wav(wavs[text], sd.render(u))
+def _fit(task, wavs):
+    """Parameters of the task's model fitted to the WAV files of UTTERANCES (one batch of both)."""
     frames = [features_of(audio.read_wav(wavs[t])) for t in UTTERANCES]
     steps = max(len(f) for f in frames)
     batch = {"inputs": np.zeros((2, steps, audio.N_MELS), np.float32),
@@ -33,21 +30,43 @@ def fitted_run(tmp_path_factory):
              "labels": np.zeros((2, 2), np.int32), "label_lengths": np.array([len(t) for t in UTTERANCES])}
     for i, (f, t) in enumerate(zip(frames, UTTERANCES, strict=True)):
         batch["inputs"][i, : len(f)], batch["labels"][i, : len(t)] = f, encode_digits(t)
+    state, step = task.init(jax.random.PRNGKey(0), batch), jax.jit(task.train_step)
+    for _ in range(STEP):
+        state, metrics = step(state, batch)
+    assert float(metrics["loss"]) < 0.1
+    return state.params
+
+
+@pytest.fixture(scope="module")
+def fitted_run(tmp_path_factory):
+    """A 2-replica spoken_digits_ctc run directory (config.json, one checkpoint) over a 4 + 2 utterance copy of
+    the dataset, whose replica 0 holds parameters fitted to UTTERANCES' WAV files; and those files."""
+    root = tmp_path_factory.mktemp("transcribe")
+    wavs = {}
+    for text, u in UTTERANCES.items():
+        wavs[text] = str(root / f"{text}.wav")
+        audio.write_wav(wavs[text], sd.render(u))
     config = load_config("experiments/configs/spoken_digits_ctc.py")
     config.model.update(dict(conv_channels=(16,), hidden_size=24, num_layers=1))
     config.optimizer.learning_rate, config.optimizer.clip_norm = 1e-2, 0.0
-    dataset = type("D", (), {"name": "fit", "num_classes": 11, "train": batch, "test": batch})()
-    task = build_task(config, dataset)
-    task.examples = None  # no spectrogram plot here
-    state, step = task.init(jax.random.PRNGKey(0), batch), jax.jit(task.train_step)
-    for _ in range(300):
-        state, metrics = step(state, batch)
-    assert float(metrics["loss"]) < 0.1
+    config.replicas, config.batch_size, config.eval_batch_size = 2, 2, 2
+    config.data_dir = str(root / "tfds")
+    with pytest.MonkeyPatch.context() as m:  # a tiny prepared copy; restoring the run reads it back
+        m.setattr(sd, "NUM_TRAIN", 4)
+        m.setattr(sd, "NUM_TEST", 2)
+        load_dataset("spoken_digits", config.data_dir)
+    exp = build_experiment(config)
+    states, data_keys = init_states(exp, make_programs(exp))
+    fitted = _fit(exp.task, wavs)
+    states = states.replace(step=states.step + STEP, params=jax.tree_util.tree_map(
+        lambda many, one: many.at[0].set(one), states.params, fitted))
     workdir = str(root / "run")
     os.makedirs(workdir)
     with open(os.path.join(workdir, "config.json"), "w") as f:
         f.write(to_json(config))
-    task.write_artifacts(jax.tree_util.tree_map(lambda a: a[None], state), 300, workdir, final=True)
+    checkpoints = Checkpoints(os.path.join(workdir, "checkpoints"))
+    checkpoints.save(STEP, {"states": states, "data_keys": data_keys})
+    checkpoints.close()
     return workdir, wavs
 
 
@@ -72,5 +91,15 @@ def test_bad_files_and_runs_are_one_line_errors(fitted_run, tmp_path, capsys):
         assert main(["transcribe", "--workdir", workdir, *files]) == 2
         err = capsys.readouterr().err
         assert message in err and err.count("\n") == 1
+    for replica in ("2", "-1"):
+        assert main(["transcribe", "--workdir", workdir, "--replica", replica, wavs["7"]]) == 2
+        err = capsys.readouterr().err
+        assert f"replica {replica} is not in" in err and err.count("\n") == 1
     assert main(["transcribe", "--workdir", str(tmp_path), wavs["7"]]) == 2  # not a run directory
     assert "no config.json" in capsys.readouterr().err
+    empty = tmp_path / "empty"  # a run directory without checkpoints
+    empty.mkdir()
+    (empty / "config.json").write_text(open(os.path.join(workdir, "config.json")).read())
+    assert main(["transcribe", "--workdir", str(empty), wavs["7"]]) == 2
+    err = capsys.readouterr().err
+    assert "no checkpoint in" in err and err.count("\n") == 1

@@ -1,4 +1,5 @@
-"""Weight initializers: flax's defaults, drawn so that XLA compiles them quickly.
+"""Weight initializers: flax's defaults, drawn so that XLA compiles them quickly, and (orthogonal) so that a
+vmapped multi-replica init cannot deadlock on CPU.
 
 With partitionable Threefry (jax's default PRNG), XLA:CPU takes seconds to compile random bits for some
 multi-dimensional shapes, e.g. a [3, 3, 8, 16] conv kernel, and only a fraction of that for the same count
@@ -46,3 +47,28 @@ def dense_init(init: str, fan_in: int) -> dict:
     if init == "torch":
         return {"kernel_init": uniform(1.0 / math.sqrt(fan_in)), "bias_init": uniform(1.0 / math.sqrt(fan_in))}
     return {"kernel_init": lecun_normal}
+
+
+def orthogonal(key: jax.Array, shape: tuple[int, ...], dtype=jnp.float32) -> jax.Array:
+    """`jax.nn.initializers.orthogonal()` (flax's recurrent-kernel default), the same values, except that
+    under `jax.vmap` the QR factorizations run one matrix after another (`lax.map`), not as one batched call.
+
+    Why: jaxlib's batched LAPACK QR on CPU splits the batch over XLA's intra-op thread pool and blocks a
+    pool thread until the pieces finish. When every pool thread does that at once (several recurrent
+    kernels of a vmapped multi-replica init, 2 cores), nothing is left to run the pieces: the program
+    deadlocks with every thread waiting on a futex. One matrix at a time never splits.
+    """
+    base = jax.nn.initializers.orthogonal()
+
+    @jax.custom_batching.custom_vmap
+    def draw(k):
+        return base(k, shape, dtype)
+
+    @draw.def_vmap
+    def draw_each(axis_size, in_batched, k):
+        del axis_size
+        if not in_batched[0]:
+            return draw(k), False
+        return jax.lax.map(draw, k), True
+
+    return draw(key)

@@ -16,7 +16,7 @@ import jax
 import jax.numpy as jnp
 
 from jaxdl.errors import UserError
-from jaxdl.models.initializers import INITS, dense_init, lecun_normal, uniform
+from jaxdl.models.initializers import INITS, dense_init, lecun_normal, orthogonal, uniform
 
 CELLS = {"lstm": nn.OptimizedLSTMCell, "gru": nn.GRUCell}
 HEADS = ("last", "mean", "flatten")
@@ -70,7 +70,8 @@ class RNNEncoder(nn.Module):
         if self.weight_init == "torch":
             u = uniform(1.0 / float(self.hidden_size) ** 0.5)
             return {"kernel_init": u, "recurrent_kernel_init": u, "bias_init": u}
-        return {"kernel_init": lecun_normal}
+        # flax's own default recurrent init, but safe to vmap over replicas (see initializers.orthogonal)
+        return {"kernel_init": lecun_normal, "recurrent_kernel_init": orthogonal}
 
     def _rnn(self, name: str) -> nn.RNN:
         # the cell is adopted by the scope that builds it, so it carries the readable name

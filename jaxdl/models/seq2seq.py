@@ -16,7 +16,7 @@ import jax
 import jax.numpy as jnp
 
 from jaxdl.errors import UserError
-from jaxdl.models.initializers import lecun_normal
+from jaxdl.models.initializers import lecun_normal, orthogonal
 from jaxdl.models.rnn import CELLS, RNNEncoder, valid_mask
 
 PAD_ID, BOS_ID, EOS_ID = 0, 1, 2
@@ -56,7 +56,8 @@ class DecoderStep(nn.Module):
         state, previous = carry
         token = previous if self.greedy else token
         x = nn.Embed(self.vocab_size, self.embed_dim, dtype=self.dtype, name="embed")(token)
-        cell = CELLS[self.cell](self.hidden_size, dtype=self.dtype, kernel_init=lecun_normal, name="cell")
+        cell = CELLS[self.cell](self.hidden_size, dtype=self.dtype, kernel_init=lecun_normal,
+                                recurrent_kernel_init=orthogonal, name="cell")  # vmap-safe, see orthogonal
         state, h = cell(state, x)
         if self.attention:  # enc_states [B, Tin, D], enc_mask [B, Tin]
             query = nn.Dense(enc_states.shape[-1], use_bias=False, dtype=self.dtype, name="query")(h)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 
-import flax
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
@@ -26,7 +25,6 @@ from jaxdl.tasks.ctc_decode import BLANK, edit_distance, greedy_decode
 from jaxdl.train.optim import make_optimizer
 from jaxdl.train.state import TrainState
 
-PARAMS_FILE = "final_params.msgpack"  # stopgap until run directories hold orbax checkpoints (see cli transcribe)
 SPECTROGRAMS = 6  # test utterances drawn in plots/spectrograms.png
 
 
@@ -93,21 +91,17 @@ class CTCTask:
                 "utterance_accuracy": sums["exact"] / sums["count"]}
 
     def write_artifacts(self, states, step: int, workdir: str, final: bool) -> None:
-        """At the end: every replica's parameters (leading axis K) as <workdir>/final_params.msgpack, and
-        plots/spectrograms.png (a few test utterances, reference and replica 0's greedy transcript)."""
-        if not final:
+        """At the end: plots/spectrograms.png, a few test utterances with the reference and replica 0's greedy
+        transcript. (Trained parameters are in the run's checkpoints; `jaxdl transcribe` restores them.)"""
+        if not final or not self.examples:
             return
-        params = jax.device_get(states.params)
-        with open(os.path.join(workdir, PARAMS_FILE), "wb") as f:
-            f.write(flax.serialization.to_bytes(params))
-        if self.examples:
-            first = jax.tree_util.tree_map(lambda a: a[0], params)
-            logits, lengths = self.apply(first, self.examples)
-            tokens, counts = jax.device_get(greedy_decode(logits, lengths))
-            ex = self.examples
-            titles = [f"ref {decode_tokens(ex['labels'][i][: ex['label_lengths'][i]])}   "
-                      f"hyp {decode_tokens(tokens[i][: counts[i]])}" for i in range(len(tokens))]
-            from jaxdl import plots
+        first = jax.tree_util.tree_map(lambda a: a[0], jax.device_get(states.params))
+        logits, lengths = self.apply(first, self.examples)
+        tokens, counts = jax.device_get(greedy_decode(logits, lengths))
+        ex = self.examples
+        titles = [f"ref {decode_tokens(ex['labels'][i][: ex['label_lengths'][i]])}   "
+                  f"hyp {decode_tokens(tokens[i][: counts[i]])}" for i in range(len(tokens))]
+        from jaxdl import plots
 
-            frames = [np.asarray(ex["inputs"][i][: ex["input_lengths"][i]]) for i in range(len(tokens))]
-            plots.save(plots.spectrogram_figure(frames, titles), os.path.join(workdir, "plots", "spectrograms.png"))
+        frames = [np.asarray(ex["inputs"][i][: ex["input_lengths"][i]]) for i in range(len(tokens))]
+        plots.save(plots.spectrogram_figure(frames, titles), os.path.join(workdir, "plots", "spectrograms.png"))

@@ -12,7 +12,6 @@ import os
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 import optax
 
 from jaxdl import plots
@@ -91,14 +90,17 @@ class VAETask:
         z = jax.random.normal(key, (n, self.model.latent_dim))
         return self.model.apply({"params": params}, z, method=VAE.mean_image)
 
+    def encode(self, params, x) -> jax.Array:
+        """Posterior means [B, latent_dim] of images x [B, H, W, C]."""
+        return self.model.apply({"params": params}, x, method=VAE.encode)[0]
+
     def reconstruct(self, params, x) -> jax.Array:
         """Decoder means at the posterior means of images x [B, H, W, C] -> [B, H, W, C] in [0, 1]."""
-        mean, _ = self.model.apply({"params": params}, x, method=VAE.encode)
-        return self.model.apply({"params": params}, mean, method=VAE.mean_image)
+        return self.model.apply({"params": params}, self.encode(params, x), method=VAE.mean_image)
 
     def interpolate(self, params, x_a, x_b, steps: int = 10) -> jax.Array:
         """Decoded straight line between the posterior means of images x_a, x_b [H, W, C] -> [steps, H, W, C]."""
-        mean, _ = self.model.apply({"params": params}, jnp.stack([x_a, x_b]), method=VAE.encode)
+        mean = self.encode(params, jnp.stack([x_a, x_b]))
         t = jnp.linspace(0.0, 1.0, steps)[:, None]
         return self.model.apply({"params": params}, (1 - t) * mean[0] + t * mean[1], method=VAE.mean_image)
 
@@ -109,14 +111,8 @@ class VAETask:
         if not final or self.artifacts is None:
             return
         params = jax.tree_util.tree_map(lambda a: a[0], states.params)  # replica 0
-        test = self.artifacts.test_examples
-        x = self.images(jnp.asarray(test["inputs"]))
-        recon = np.asarray(jax.jit(self.reconstruct)(params, x))
-        plots_dir = os.path.join(workdir, "plots")
-        plots.image_grids({"test images": np.asarray(x), "reconstructions (replica 0)": recon},
-                          os.path.join(plots_dir, "reconstructions.png"))
-        labels = test.get("label")
-        b = int(np.argmax(labels != labels[0])) if labels is not None and np.any(labels != labels[0]) else 1
-        strip = np.asarray(jax.jit(self.interpolate, static_argnums=3)(params, x[0], x[b], 10))
-        plots.image_grids({"interpolation between two encoded test images (replica 0)": strip},
-                          os.path.join(plots_dir, "interpolation.png"), ncols=10)
+        test, plots_dir = self.artifacts.test_examples, os.path.join(workdir, "plots")
+        plots.save(plots.reconstructions_figure(self, params, test, n=32, title=" (replica 0)"),
+                   os.path.join(plots_dir, "reconstructions.png"))
+        plots.save(plots.interpolations_figure(self, params, test, rows=1, title=" (replica 0)"),
+                   os.path.join(plots_dir, "interpolation.png"))

@@ -23,6 +23,7 @@ import numpy as np
 import orbax.checkpoint as ocp
 
 from jaxdl.errors import UserError
+from jaxdl.train.mesh import is_primary, sync
 
 DAMAGED_DIR = "damaged_checkpoints"  # a sibling of checkpoints/, so orbax never lists what is in it
 
@@ -97,7 +98,9 @@ class Checkpoints:
         self._check_complete(step)
         try:
             self._check_compatible(step, template)
-            abstract = jax.tree_util.tree_map(lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype), template)
+            # the template's shardings: with a mesh the arrays come back split as the run places them
+            abstract = jax.tree_util.tree_map(
+                lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype, sharding=getattr(x, "sharding", None)), template)
             return self.manager.restore(step, args=ocp.args.StandardRestore(abstract))
         except UserError:
             raise
@@ -123,7 +126,10 @@ class Checkpoints:
                 print(f"jaxdl: warning: checkpoint {self.path(bad)} is damaged ({e}); "
                       f"resuming from step {step}", file=sys.stderr)
             if move_damaged and damaged:
-                self._move_aside([bad for bad, _ in damaged])
+                if is_primary():  # every process found the same damage; one moves it
+                    self._move_aside([bad for bad, _ in damaged])
+                sync("jaxdl_checkpoints_quarantined")
+                self.manager.reload()
             return tree, step
         if steps:
             raise UserError(f"no usable checkpoint in {self.directory}: all {len(steps)} damaged "
@@ -139,15 +145,17 @@ class Checkpoints:
             while os.path.exists(target):
                 target, n = os.path.join(aside, f"{step}.{n}"), n + 1
             shutil.move(self.path(step), target)
-        self.manager.reload()
 
     def save(self, step: int, tree: Any) -> None:
         """Start an (async) save of `tree` at `step`; the arrays are copied first, so the caller may donate
         its buffers to the next compiled call while orbax writes."""
         if step in self.manager.all_steps():
             return
-        host = jax.tree_util.tree_map(lambda x: np.array(x, copy=True), jax.device_get(tree))
-        self.manager.save(step, args=ocp.args.StandardSave(host))
+        if all(getattr(x, "is_fully_addressable", True) for x in jax.tree_util.tree_leaves(tree)):
+            tree = jax.tree_util.tree_map(lambda x: np.array(x, copy=True), jax.device_get(tree))
+        # else: arrays split across processes; every process saves its shards (orbax's multi-process save,
+        # which copies them to host memory before returning)
+        self.manager.save(step, args=ocp.args.StandardSave(tree))
 
     def wait(self) -> None:
         """Block until the pending save (if any) is committed."""

@@ -6,6 +6,7 @@ import os
 from typing import Any
 
 import jax
+import ml_collections
 import numpy as np
 
 from jaxdl.config import config_from_json
@@ -35,6 +36,8 @@ def restore_run(workdir: str, step: int | None = None):
     if step is not None and step not in available:
         raise UserError(f"no checkpoint of step {step} in {checkpoints.directory}; "
                         f"available: {', '.join(map(str, available))}")
+    with config.unlocked():  # evaluated on one device, whatever mesh trained it (orbax reassembles the arrays)
+        config.mesh = ml_collections.ConfigDict()
     exp = build_experiment(config)
     programs = make_programs(exp)
     states, data_keys = init_states(exp, programs)

@@ -42,14 +42,19 @@ def guarded_step(task: Task, state: TrainState, batch: Batch, step: jax.Array):
     return state, metrics
 
 
-def make_train_chunk(task: Task, batch_size: int, num_train: int, length: int, shuffle: bool = True) -> Callable:
+def _identity(batch: Batch) -> Batch:
+    return batch
+
+
+def make_train_chunk(task: Task, batch_size: int, num_train: int, length: int, shuffle: bool = True,
+                     constrain: Callable[[Batch], Batch] = _identity) -> Callable:
     """`chunk(state, data, start, data_key) -> (state, metrics)` for one replica.
 
     data: the whole training split, name -> [N, ...]; start: int32 [] global step of the first update;
     data_key: uint32 [2]. Runs `length` steps; metrics: name -> [length] per-step values.
     Epochs drop the last N % batch_size examples of each permutation. With shuffle=False every epoch
     reads the split in stored order (the MNIST-1D paper's recipe) and data_key is unused. A diverged
-    replica stays frozen.
+    replica stays frozen. `constrain` places each batch [B, ...] (jaxdl.train.mesh: split over "data").
     """
     steps_per_epoch = num_train // batch_size
 
@@ -63,7 +68,7 @@ def make_train_chunk(task: Task, batch_size: int, num_train: int, length: int, s
             state, perm = carry
             perm = jax.lax.cond(step % steps_per_epoch == 0, lambda: order(data_key, step), lambda: perm)
             idx = jax.lax.dynamic_slice_in_dim(perm, (step % steps_per_epoch) * batch_size, batch_size)
-            batch = jax.tree_util.tree_map(lambda a: jnp.take(a, idx, axis=0), data)
+            batch = constrain(jax.tree_util.tree_map(lambda a: jnp.take(a, idx, axis=0), data))
             state, metrics = guarded_step(task, state, batch, step)
             return (state, perm), metrics
 
@@ -84,13 +89,13 @@ def pad_for_eval(split: dict[str, np.ndarray], batch_size: int) -> dict[str, np.
     return {k: v.reshape(num_batches, batch_size, *v.shape[1:]) for k, v in out.items()}
 
 
-def make_evaluate(task: Task) -> Callable:
+def make_evaluate(task: Task, constrain: Callable[[Batch], Batch] = _identity) -> Callable:
     """`evaluate(state, batches) -> sums` for one replica over batches [num_batches, B, ...] from
-    `pad_for_eval`; sums are the task's eval statistics summed over the split."""
+    `pad_for_eval`; sums are the task's eval statistics summed over the split. `constrain` as above."""
 
     def evaluate(state: TrainState, batches: Batch):
         def body(acc, batch):
-            stats = task.eval_step(state, batch)
+            stats = task.eval_step(state, constrain(batch))
             return jax.tree_util.tree_map(jnp.add, acc, stats), None
 
         first = jax.tree_util.tree_map(lambda a: a[0], batches)

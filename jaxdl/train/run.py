@@ -17,7 +17,8 @@ from jaxdl import plots
 from jaxdl.config import to_json
 from jaxdl.runs import load_run
 from jaxdl.train.checkpoint import Checkpoints
-from jaxdl.train.rundir import MetricsLog, environment, prepare_workdir, write_json
+from jaxdl.train.mesh import is_primary, sync
+from jaxdl.train.rundir import MetricsLog, NullLog, environment, prepare_workdir, write_json
 from jaxdl.train.setup import build_experiment
 from jaxdl.train.trainer import make_programs, restore_or_init, train
 
@@ -40,25 +41,30 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *, quiet
     A SIGTERM/SIGINT raises jaxdl.errors.Preempted after saving a checkpoint.
     """
     exp = build_experiment(config)
-    resuming = prepare_workdir(workdir, to_json(config), overwrite)
+    primary = is_primary()  # of several processes (jax.distributed), only process 0 writes files
+    resuming = prepare_workdir(workdir, to_json(config), overwrite, write=primary)
+    sync("jaxdl_workdir_ready")
     checkpoints = Checkpoints(os.path.join(workdir, "checkpoints"), config.keep_checkpoints)
     programs = make_programs(exp)
     start = restore_or_init(exp, programs, checkpoints if resuming else None)
-    if start.step:
+    if not primary:
+        pass
+    elif start.step:
         _note_resume(workdir, start.step)
         if os.path.exists(os.path.join(workdir, "summary.json")):  # rewritten when the resumed run ends
             os.remove(os.path.join(workdir, "summary.json"))
     else:
         write_json(os.path.join(workdir, "env.json"), environment([r.__dict__ for r in exp.replicas]))
-    if hasattr(exp.dataset, "write_artifacts"):  # e.g. a text dataset's vocabulary, for later evaluation
+    if primary and hasattr(exp.dataset, "write_artifacts"):  # e.g. a text dataset's vocabulary
         exp.dataset.write_artifacts(workdir)
-    log = MetricsLog(workdir, tensorboard=tensorboard, start_step=start.step)
+    log = MetricsLog(workdir, tensorboard=tensorboard, start_step=start.step) if primary else NullLog()
     try:
         summary = train(exp, log, quiet=quiet, workdir=workdir, programs=programs, start=start,
                         checkpoints=checkpoints)
     finally:
         log.close()
         checkpoints.close()
-    write_json(os.path.join(workdir, "summary.json"), summary)
-    plots.learning_curves(load_run(workdir))
+    if primary:
+        write_json(os.path.join(workdir, "summary.json"), summary)
+        plots.learning_curves(load_run(workdir))
     return summary

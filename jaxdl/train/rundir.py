@@ -63,7 +63,8 @@ def environment(replicas: list[dict[str, Any]]) -> dict[str, Any]:
         "versions": {"jax": jax.__version__, "flax": flax.__version__, "optax": optax.__version__,
                      "python": sys.version.split()[0]},
         "backend": jax.default_backend(),
-        "devices": [str(d) for d in jax.devices()],
+        "devices": [str(d) for d in jax.devices()],  # of every process
+        "process_count": jax.process_count(),
         "git_commit": git_commit(),
         "command": sys.argv,
         "start_time": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
@@ -76,12 +77,13 @@ def has_checkpoints(workdir: str) -> bool:
     return os.path.isdir(ckpt) and any(n.isdigit() for n in os.listdir(ckpt))
 
 
-def prepare_workdir(workdir: str, config_json: str, overwrite: bool) -> bool:
+def prepare_workdir(workdir: str, config_json: str, overwrite: bool, write: bool = True) -> bool:
     """Make `workdir` ready for a run of `config_json`; True when it resumes (same config, checkpoints).
 
     A workdir holding a run of a different config is refused unless `overwrite`; `overwrite` always starts
     afresh, and then only jaxdl's own run files are removed. Nothing is written before the checks pass, and
     nothing at all when resuming (the driver truncates metrics.jsonl once a checkpoint has been restored).
+    write=False only checks (the processes other than 0 of a multi-process run).
     """
     existing = os.path.join(workdir, "config.json")
     if os.path.exists(workdir) and not os.path.isdir(workdir):
@@ -93,6 +95,8 @@ def prepare_workdir(workdir: str, config_json: str, overwrite: bool) -> bool:
         if not same and not overwrite:
             raise UserError(f"workdir {workdir} holds a run of a different config; "
                             "use a fresh workdir or --overwrite")
+    if not write:
+        return same and not overwrite and has_checkpoints(workdir)
     try:
         os.makedirs(workdir, exist_ok=True)
         probe = os.path.join(workdir, ".write_test")
@@ -131,6 +135,16 @@ def truncate_metrics(path: str, step: int) -> None:
     with open(tmp, "w") as f:
         f.writelines(keep)
     os.replace(tmp, path)
+
+
+class NullLog:
+    """The MetricsLog of a process that does not write (all but process 0 of a multi-process run)."""
+
+    def write(self, step: int, split: str, metrics: dict[str, np.ndarray]) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
 
 
 class MetricsLog:

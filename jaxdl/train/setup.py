@@ -11,6 +11,7 @@ import numpy as np
 from jaxdl.data import Dataset, load_dataset
 from jaxdl.errors import UserError
 from jaxdl.tasks import build_task
+from jaxdl.train.mesh import Placement, build_placement
 from jaxdl.train.replicas import Replica, layout
 
 DTYPES = ("float32", "bfloat16")
@@ -22,6 +23,7 @@ class Experiment:
     dataset: Dataset
     task: object  # a jaxdl.tasks.base.Task
     replicas: list[Replica]
+    placement: Placement = dataclasses.field(default_factory=Placement)  # devices and shardings
 
     def example_batch(self) -> dict[str, np.ndarray]:
         """The first batch_size training examples: shapes for init, never trained on as such."""
@@ -51,6 +53,7 @@ def build_experiment(config: ml_collections.ConfigDict, dataset: Dataset | None 
     if config.dtype not in DTYPES:
         raise UserError(f"unknown dtype {config.dtype!r}; choose one of {', '.join(DTYPES)}")
     replicas = layout(config)
+    placement = build_placement(config, len(replicas))
     if dataset is None:
         options = {k: v for k, v in config.dataset.items() if k != "name"}  # e.g. a text dataset's max_len
         dataset = load_dataset(config.dataset.name, config.data_dir or None, **options)
@@ -59,7 +62,7 @@ def build_experiment(config: ml_collections.ConfigDict, dataset: Dataset | None 
         raise UserError(f"batch_size {config.batch_size} is larger than the training split "
                         f"of {config.dataset.name} ({num_train} examples)")
     task = build_task(config, dataset)
-    exp = Experiment(config, dataset, task, replicas)
+    exp = Experiment(config, dataset, task, replicas, placement)
     try:  # shapes only: surfaces a model that cannot take this dataset's inputs before any file is written
         jax.eval_shape(task.init, jax.random.PRNGKey(0), exp.example_batch())
     except UserError:

@@ -9,18 +9,19 @@ evaluation bookkeeping, checkpoints, preemption, divergence bookkeeping, files a
 from __future__ import annotations
 
 import dataclasses
+import functools
 import sys
 import time
 from typing import Any
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 from tqdm.auto import tqdm
 
 from jaxdl.errors import Preempted
 from jaxdl.train.checkpoint import Checkpoints
 from jaxdl.train.loop import make_evaluate, make_train_chunk, pad_for_eval
+from jaxdl.train.mesh import fetch, is_primary
 from jaxdl.train.optim import set_hyperparams
 from jaxdl.train.preemption import StopRequest
 from jaxdl.train.replicas import replica_keys, stacked_hparams
@@ -38,7 +39,9 @@ class Programs:
 
 
 def make_programs(exp: Experiment, length: int | None = None) -> Programs:
-    cfg, task = exp.config, exp.task
+    """The run's compiled programs. With a mesh (jaxdl.train.mesh) they take and give global arrays:
+    states and data keys split over "replica", data and metrics replicated, each batch split over "data"."""
+    cfg, task, place = exp.config, exp.task, exp.placement
     num_train = exp.dataset.num_train
     hparams = stacked_hparams(exp.replicas)
 
@@ -46,18 +49,33 @@ def make_programs(exp: Experiment, length: int | None = None) -> Programs:
         state = task.init(key, example)
         return state.replace(opt_state=set_hyperparams(state.opt_state, hp)) if hp else state
 
-    chunk = make_train_chunk(task, cfg.batch_size, num_train, length or cfg.log_every, cfg.get("shuffle", True))
-    init = jax.jit(jax.vmap(init_one, in_axes=(0, None, 0)))
+    chunk = make_train_chunk(task, cfg.batch_size, num_train, length or cfg.log_every, cfg.get("shuffle", True),
+                             constrain=place.constrain_batch)
+    evaluate = make_evaluate(task, constrain=place.constrain_batch)
+    vmap = functools.partial(jax.vmap, spmd_axis_name=place.replica_axis)
+    # without a mesh: plain jit, shardings left to JAX (one device)
+    sharded = dict(per=place.per_replica, rep=place.replicated) if place.sharded else None
+    init = jax.jit(vmap(init_one, in_axes=(0, None, 0)), **({"out_shardings": sharded["per"]} if sharded else {}))
+
+    def init_all(keys, example):
+        if not sharded:
+            return init(keys, example, hparams)
+        return init(place.put(keys, sharded["per"]), place.put(example, sharded["rep"]),
+                    place.put(hparams, sharded["per"]))
+
+    outs = ({"out_shardings": (sharded["per"], sharded["rep"])} if sharded else {},
+            {"out_shardings": sharded["rep"]} if sharded else {})
     return Programs(
-        init=lambda keys, example: init(keys, example, hparams),
-        chunk=jax.jit(jax.vmap(chunk, in_axes=(0, None, None, 0)), donate_argnums=0),
-        evaluate=jax.jit(jax.vmap(make_evaluate(task), in_axes=(0, None))),
+        init=init_all,
+        chunk=jax.jit(vmap(chunk, in_axes=(0, None, None, 0)), donate_argnums=0, **outs[0]),
+        evaluate=jax.jit(vmap(evaluate, in_axes=(0, None)), **outs[1]),
     )
 
 
 def init_states(exp: Experiment, programs: Programs) -> tuple[TrainState, jax.Array]:
     """Fresh states for every replica (leading axis K) and their data keys uint32 [K, 2]."""
     init_keys, data_keys = replica_keys(exp.replicas)
+    data_keys = exp.placement.put(data_keys, exp.placement.per_replica)
     return programs.init(init_keys, exp.example_batch()), data_keys
 
 
@@ -65,8 +83,9 @@ def train_losses(exp: Experiment, steps: int) -> np.ndarray:
     """Per-step training losses float [K, steps] of a fresh run: the quantity layout tests compare."""
     programs = make_programs(exp, length=steps)
     states, data_keys = init_states(exp, programs)
-    _, metrics = programs.chunk(states, jax.device_put(exp.dataset.train), jnp.int32(0), data_keys)
-    return np.asarray(metrics["loss"])
+    place = exp.placement
+    _, metrics = programs.chunk(states, place.put(exp.dataset.train, place.replicated), place.scalar(0), data_keys)
+    return fetch(metrics["loss"])
 
 
 def mean_std(values: np.ndarray) -> dict[str, float]:
@@ -97,7 +116,7 @@ def restore_or_init(exp: Experiment, programs: Programs, checkpoints: Checkpoint
 
 def diverged_mask(states: TrainState, step: int) -> np.ndarray:
     """bool [K]: replicas frozen by the compiled step (their own step counter stopped; see loop.py)."""
-    return np.asarray(jax.device_get(states.step)) < step
+    return fetch(states.step) < step
 
 
 def _masked(metrics: dict[str, np.ndarray], diverged: np.ndarray) -> dict[str, np.ndarray]:
@@ -116,18 +135,18 @@ def train(exp: Experiment, log, *, quiet: bool = False, workdir: str | None = No
     and SIGTERM/SIGINT save at the next chunk boundary and raise `Preempted`. A replica that diverges is
     frozen in the compiled step; when every replica has, the run stops with status "diverged".
     """
-    cfg, task = exp.config, exp.task
+    cfg, task, place = exp.config, exp.task, exp.placement
     t_start = time.perf_counter()
     programs = programs or make_programs(exp)
     start = start or restore_or_init(exp, programs)
     states, data_keys, step = start.states, start.data_keys, start.step
-    train_data = jax.device_put(exp.dataset.train)
-    test_batches = jax.device_put(pad_for_eval(exp.dataset.test, cfg.eval_batch_size))
+    train_data = place.put(exp.dataset.train, place.replicated)
+    test_batches = place.put(pad_for_eval(exp.dataset.test, cfg.eval_batch_size), place.replicated)
 
     t0 = time.perf_counter()
     evaluate = programs.evaluate.lower(states, test_batches).compile()
     if step < cfg.steps:  # not when resuming a finished run
-        chunk = programs.chunk.lower(states, train_data, jnp.int32(0), data_keys).compile()
+        chunk = programs.chunk.lower(states, train_data, place.scalar(0), data_keys).compile()
     compile_s = time.perf_counter() - t0
     tail = cfg.steps % cfg.log_every  # a shorter last chunk compiles once more, only if the config asks
     tail_chunk = make_programs(exp, length=tail).chunk if tail else None
@@ -136,20 +155,20 @@ def train(exp: Experiment, log, *, quiet: bool = False, workdir: str | None = No
                unit="step", dynamic_ncols=True)
     train_s, last_eval, last_eval_sums, first_step = 0.0, {}, {}, step
     diverged = diverged_mask(states, step)
-    diverged_at = {r: int(s) + 1 for r, s in enumerate(jax.device_get(states.step)) if diverged[r]}
+    diverged_at = {r: int(s) + 1 for r, s in enumerate(fetch(states.step)) if diverged[r]}
     with StopRequest(active=checkpoints is not None) as stop:
         while step < cfg.steps and not diverged.all():
             fn = chunk if step + cfg.log_every <= cfg.steps else tail_chunk
             t = time.perf_counter()
-            states, metrics = fn(states, train_data, jnp.int32(step), data_keys)
-            metrics = jax.device_get(metrics)  # also waits for the chunk: the timing below is honest
+            states, metrics = fn(states, train_data, place.scalar(step), data_keys)
+            metrics = fetch(metrics)  # also waits for the chunk: the timing below is honest
             train_s += time.perf_counter() - t
             if checkpoints:  # the previous save wrote while this chunk ran; it is committed from here on
                 checkpoints.wait()
             n = next(iter(metrics.values())).shape[1]
             step += n
             log.write(step, "train", {k: v.mean(axis=1) for k, v in metrics.items()})
-            replica_steps = np.asarray(jax.device_get(states.step))
+            replica_steps = fetch(states.step)
             for r in np.flatnonzero((replica_steps < step) & ~diverged):
                 diverged_at[int(r)] = int(replica_steps[r]) + 1
                 print(f"jaxdl: warning: replica {r} diverged at step {diverged_at[int(r)]} (non-finite loss or "
@@ -158,12 +177,15 @@ def train(exp: Experiment, log, *, quiet: bool = False, workdir: str | None = No
             if diverged.all():
                 break  # nothing left to train; the last good checkpoint stays the newest
             if step % cfg.eval_every == 0 or step == cfg.steps:
-                sums = jax.device_get(evaluate(states, test_batches))
+                sums = fetch(evaluate(states, test_batches))
                 last_eval = _masked(task.summarize(sums), diverged)
                 log.write(step, "test", last_eval)
                 last_eval_sums = sums
                 if workdir and hasattr(task, "write_artifacts"):
-                    task.write_artifacts(states, step, workdir, final=step == cfg.steps)
+                    # several processes: every one gathers (a collective), process 0 writes
+                    local = fetch(states) if jax.process_count() > 1 else states
+                    if is_primary():
+                        task.write_artifacts(local, step, workdir, final=step == cfg.steps)
             every = cfg.checkpoint_every or cfg.eval_every
             if checkpoints and (step % every == 0 or step == cfg.steps or stop.signum):
                 checkpoints.save(step, {"states": states, "data_keys": data_keys})
@@ -176,7 +198,7 @@ def train(exp: Experiment, log, *, quiet: bool = False, workdir: str | None = No
     bar.close()
     last_eval = _masked(last_eval, diverged)
     if not last_eval and not diverged.all():  # resumed at the very end: the final evaluation is recomputed
-        last_eval_sums = jax.device_get(evaluate(states, test_batches))
+        last_eval_sums = fetch(evaluate(states, test_batches))
         last_eval = _masked(task.summarize(last_eval_sums), diverged)
     if checkpoints:
         checkpoints.close()

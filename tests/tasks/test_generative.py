@@ -1,40 +1,43 @@
 """VAE and DCGAN tasks through the one trainer: loss falls, replicas equal single runs, the GAN step updates
-each network in its own half, and a whole run writes the promised sample files."""
+each network in its own half, a whole run writes the promised sample files, a run killed mid-way and resumed
+is bitwise the uninterrupted run, and the same config twice gives the same bytes."""
 
 import json
 import os
+import signal
 
 import jax
 import numpy as np
 import pytest
 
-from jaxdl.config import base_config
+from jaxdl import plots
+from jaxdl.config import load_config
 from jaxdl.data import load_dataset
+from jaxdl.errors import UserError
+from jaxdl.runs import load_run
+from jaxdl.train.checkpoint import Checkpoints
 from jaxdl.train.optim import set_hyperparams
 from jaxdl.train.run import train_and_evaluate
 from jaxdl.train.setup import build_experiment
 from jaxdl.train.trainer import train_losses
 
+CONFIGS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "configs")
+TINY_VAE, TINY_GAN = os.path.join(CONFIGS, "tiny_vae.py"), os.path.join(CONFIGS, "tiny_dcgan.py")
 
-def tiny_vae(**overrides):
-    c = base_config()
-    c.dataset.name = "digits"
-    c.model = dict(name="vae", architecture="mlp", latent_dim=4, hidden=(32,))
-    c.task = dict(name="vae", likelihood="gaussian", obs_std=0.2, binarize=False, num_samples=50,
-                  quality_score=False, scorer_steps=20)
-    c.optimizer.learning_rate = 3e-3
-    c.batch_size, c.steps, c.log_every, c.eval_every, c.eval_batch_size = 32, 40, 20, 40, 360
+
+def _tiny(path, **overrides):
+    c = load_config(path)
     for k, v in overrides.items():
         c[k] = v
     return c
 
 
+def tiny_vae(**overrides):
+    return _tiny(TINY_VAE, **overrides)
+
+
 def tiny_gan(**overrides):
-    c = tiny_vae(**overrides)
-    c.model = dict(name="dcgan", latent_dim=8, generator_features=(8, 4), discriminator_features=(4, 8))
-    c.task = dict(name="gan", num_samples=30, quality_score=False, scorer_steps=20)
-    c.optimizer.learning_rate, c.optimizer.b1 = 2e-3, 0.5
-    return c
+    return _tiny(TINY_GAN, **overrides)
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +99,7 @@ def _check_samples(workdir, replicas, per_replica):
     return samples
 
 
-def test_vae_run_writes_samples_grids_and_quality(tmp_path):
+def test_vae_run_writes_samples_grids_and_quality_and_restores_for_the_plots(tmp_path):
     c = tiny_vae(replicas=2)
     c.task.quality_score = True
     workdir = str(tmp_path / "vae")
@@ -109,6 +112,23 @@ def test_vae_run_writes_samples_grids_and_quality(tmp_path):
     assert len(quality["samples"]["classifier_frechet"]) == 2
     assert 1.0 <= quality["real_test"]["classifier_score"] <= 10.0
 
+    run = load_run(workdir)  # the notebook's path: loader, one-replica restore, figures
+    np.testing.assert_array_equal(run.samples(replica=1)[0], samples[50:])
+    models = [plots.restored_model(run, replica=r) for r in (0, 1)]
+    assert models[1].step == 40
+    z, labels = plots.latent_codes(models[1].task, models[1].params, models[1].dataset.test, batch_size=100)
+    assert z.shape == (360, 4) and np.array_equal(labels, models[1].dataset.test["label"])
+    z0, _ = plots.latent_codes(models[0].task, models[0].params, models[0].dataset.test)
+    assert not np.allclose(z0, z)  # each replica's own encoder
+    with pytest.raises(UserError, match="replica 2"):
+        plots.restored_model(run, replica=2)
+    pairs = plots.interpolation_pairs(labels, rows=4)
+    assert len(pairs) == 4 and all(labels[a] != labels[b] for a, b in pairs)
+    strips = plots.interpolations_figure(models[1].task, models[1].params, models[1].dataset.test, rows=4, steps=10)
+    assert strips.axes[0].images[0].get_array().shape == (4 * 9 - 1, 10 * 9 - 1)  # 4 rows x 10 tiles of 8+1 px
+    recon = plots.reconstructions_figure(models[1].task, models[1].params, models[1].dataset.test, n=16)
+    assert [len(ax.images) for ax in recon.axes] == [1, 1]
+
 
 def test_gan_run_writes_samples_and_its_losses_move(tmp_path):
     c = tiny_gan(steps=60, eval_every=20)
@@ -120,3 +140,42 @@ def test_gan_run_writes_samples_and_its_losses_move(tmp_path):
     rows = [json.loads(line) for line in open(os.path.join(workdir, "metrics.jsonl"))]
     d_loss = [r["d_loss"][0] for r in rows if r["split"] == "train"]
     assert len(d_loss) == 3 and len(set(d_loss)) == 3 and all(np.isfinite(d_loss))
+
+
+@pytest.fixture(scope="module", params=["vae", "dcgan"])
+def uninterrupted(request, tmp_path_factory):
+    """(config path, a finished uninterrupted run of it, samples per replica): 40 steps, checkpoints at 20, 40."""
+    path, per_replica = {"vae": (TINY_VAE, 50), "dcgan": (TINY_GAN, 30)}[request.param]
+    workdir = str(tmp_path_factory.mktemp(request.param) / "run")
+    train_and_evaluate(load_config(path), workdir, quiet=True, tensorboard=False)
+    return path, workdir, per_replica
+
+
+def _read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def test_killed_mid_run_then_resumed_is_bitwise_the_uninterrupted_run(uninterrupted, faulty_train, assert_same_run,
+                                                                     tmp_path):
+    """Everything a VAE / DCGAN step carries (both GAN optimizers, the generator's BatchNorm statistics, the
+    rng the sampling keys come from) is in the checkpoint: a run SIGKILLed after step 40's train line (before
+    that step's evaluation, artifacts and checkpoint) resumes from step 20 to the same bits and samples."""
+    config, reference, per_replica = uninterrupted
+    w = tmp_path / "run"
+    out = faulty_train(w, "kill_at", 40, config=config)
+    assert out.returncode == -signal.SIGKILL, out.stderr
+    assert Checkpoints(str(w / "checkpoints")).steps() == [20] and not (w / "samples.npy").exists()
+
+    train_and_evaluate(load_config(config), str(w), quiet=True, tensorboard=False)  # the same command again
+    assert [r["step"] for r in json.load(open(w / "env.json"))["resumes"]] == [20]
+    assert_same_run(str(w), reference)
+    samples = _check_samples(str(w), replicas=1, per_replica=per_replica)
+    np.testing.assert_array_equal(samples, np.load(os.path.join(reference, "samples.npy")))
+
+
+def test_same_config_twice_writes_identical_metrics_and_samples(uninterrupted, tmp_path):
+    config, reference, _ = uninterrupted
+    train_and_evaluate(load_config(config), str(tmp_path / "again"), quiet=True, tensorboard=False)
+    for name in ("metrics.jsonl", "samples.npy"):
+        assert _read(tmp_path / "again" / name) == _read(os.path.join(reference, name)), name

@@ -8,8 +8,6 @@ import signal
 import subprocess
 import sys
 
-import jax
-import numpy as np
 import pytest
 
 from jaxdl.cli import main
@@ -20,85 +18,31 @@ from jaxdl.train.run import train_and_evaluate
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CONFIG = os.path.join(ROOT, "tests", "configs", "tiny_mlp.py")
 
-# Runs `jaxdl train` with one fault injected at a deterministic point: argv = KIND STEP jaxdl-args...
-FAULTY_TRAIN = """
-import os, signal, sys
-from jaxdl import cli
-from jaxdl.train import checkpoint, rundir
-kind, at = sys.argv[1], int(sys.argv[2])
-if kind in ("kill_at", "term_at"):  # right after the train line of step `at`, before its checkpoint
-    sig = signal.SIGKILL if kind == "kill_at" else signal.SIGTERM
-    write = rundir.MetricsLog.write
-    def faulty_write(self, step, split, metrics):
-        write(self, step, split, metrics)
-        if step == at and split == "train":
-            os.kill(os.getpid(), sig)
-    rundir.MetricsLog.write = faulty_write
-elif kind == "kill_in_save":  # the async save of step `at` has started, not been waited for
-    save = checkpoint.Checkpoints.save
-    def faulty_save(self, step, tree):
-        save(self, step, tree)
-        if step == at:
-            os.kill(os.getpid(), signal.SIGKILL)
-    checkpoint.Checkpoints.save = faulty_save
-sys.exit(cli.main(sys.argv[3:]))
-"""
-
-
-@pytest.fixture(scope="module")
-def env(data_dir, tmp_path_factory):
-    """Subprocesses use this checkout, the session's data dir and a shared compilation cache (speed only)."""
-    cache = str(tmp_path_factory.mktemp("jax_cache"))
-    return dict(os.environ, PYTHONPATH=ROOT, JAXDL_DATA_DIR=data_dir, JAX_COMPILATION_CACHE_DIR=cache,
-                JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS="0", JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES="0")
-
-
-def faulty_train(env, workdir, kind, step):
-    return subprocess.run([sys.executable, "-c", FAULTY_TRAIN, kind, str(step), "train", "--config", CONFIG,
-                           "--workdir", str(workdir), "--quiet"], env=env, cwd=ROOT, capture_output=True,
-                          text=True, timeout=600)
-
-
-def final_state(workdir):
-    """The state saved at the last step, as numpy leaves."""
-    ckpts = Checkpoints(os.path.join(workdir, "checkpoints"), read_only=True)
-    tree = ckpts.manager.restore(120)
-    ckpts.close()
-    return jax.tree_util.tree_leaves(tree)
-
 
 def read(path):
     with open(path, "rb") as f:
         return f.read()
 
 
-def assert_same_run(workdir, reference):
-    assert read(os.path.join(workdir, "metrics.jsonl")) == read(os.path.join(reference, "metrics.jsonl"))
-    a, b = (json.load(open(os.path.join(w, "summary.json"))) for w in (workdir, reference))
-    for key in ("final", "final_mean_std", "final_stats", "steps", "status"):
-        assert a[key] == b[key], key
-    for x, y in zip(final_state(workdir), final_state(reference), strict=True):
-        np.testing.assert_array_equal(x, y)
-
-
-def test_sigkill_anywhere_then_resume_is_bitwise_identical(env, tiny_run, tmp_path):
+def test_sigkill_anywhere_then_resume_is_bitwise_identical(cli_env, faulty_train, assert_same_run, tiny_run,
+                                                           tmp_path):
     w = tmp_path / "run"
     steps = lambda: Checkpoints(str(w / "checkpoints")).steps()  # noqa: E731
 
-    out = faulty_train(env, w, "kill_at", 20)  # before the first checkpoint
+    out = faulty_train(w, "kill_at", 20)  # before the first checkpoint
     assert out.returncode == -signal.SIGKILL, out.stderr
     assert steps() == [] and (w / "metrics.jsonl").exists()
 
-    out = faulty_train(env, w, "kill_at", 60)  # between the checkpoints of steps 40 and 80
+    out = faulty_train(w, "kill_at", 60)  # between the checkpoints of steps 40 and 80
     assert out.returncode == -signal.SIGKILL, out.stderr
     assert steps() == [40]
 
-    out = faulty_train(env, w, "kill_in_save", 80)  # during the save of step 80
+    out = faulty_train(w, "kill_in_save", 80)  # during the save of step 80
     assert out.returncode == -signal.SIGKILL, out.stderr
     assert 40 in steps()
 
     out = subprocess.run([sys.executable, "-m", "jaxdl.cli", "train", "--config", CONFIG, "--workdir", str(w),
-                          "--quiet"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=600)
+                          "--quiet"], env=cli_env, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr
     assert not [n for n in os.listdir(w / "checkpoints") if "tmp" in n]  # the half-written save is cleaned up
     assert_same_run(str(w), tiny_run)
@@ -106,9 +50,9 @@ def test_sigkill_anywhere_then_resume_is_bitwise_identical(env, tiny_run, tmp_pa
     assert [r["step"] for r in env_json["resumes"]][0] in (40, 80)
 
 
-def test_sigterm_saves_prints_resume_command_and_resumes(env, tiny_run, tmp_path):
+def test_sigterm_saves_prints_resume_command_and_resumes(faulty_train, assert_same_run, tiny_run, tmp_path):
     w = tmp_path / "run"
-    out = faulty_train(env, w, "term_at", 60)
+    out = faulty_train(w, "term_at", 60)
     assert out.returncode == 128 + signal.SIGTERM
     lines = [ln for ln in out.stderr.splitlines() if ln.startswith("jaxdl:")]
     assert len(lines) == 1 and "SIGTERM at step 60" in lines[0] and "resume with: jaxdl train" in lines[0], lines
@@ -128,7 +72,7 @@ def corrupt_truncate(step_dir):
 # Reading the truncated file fails inside tensorstore; orbax then leaves a callback for its closed asyncio
 # loop, which Python reports as an unraisable exception. Harmless, and not jaxdl's to fix.
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-def test_damaged_latest_checkpoints_fall_back_to_newest_good_one(tiny_run, tmp_path, capsys):
+def test_damaged_latest_checkpoints_fall_back_to_newest_good_one(assert_same_run, tiny_run, tmp_path, capsys):
     w = str(tmp_path / "run")
     shutil.copytree(tiny_run, w)
     corrupt_truncate(os.path.join(w, "checkpoints", "120"))  # truncated array file

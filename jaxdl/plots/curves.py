@@ -1,0 +1,189 @@
+"""Curves and summaries of runs: learning curves with replica bands, run comparisons, sweeps, confusion
+matrices and the published-vs-measured table."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from jaxdl.plots.base import save
+from jaxdl.runs import Run
+
+
+def replica_label(replica: dict) -> str:
+    hp = ", ".join(f"{k.split('.')[-1]}={v:g}" for k, v in replica.get("hparams", {}).items())
+    return f"seed {replica['seed']}" + (f", {hp}" if hp else "")
+
+
+def plot_curves(ax, steps: np.ndarray, values: np.ndarray, labels: list[str] | None = None) -> None:
+    """Every replica as a thin line ([T, K] values), their mean as a thick line with a ±std band."""
+    for k in range(values.shape[1]):
+        ax.plot(steps, values[:, k], lw=0.8, alpha=0.5, label=labels[k] if labels else None)
+    if values.shape[1] > 1:
+        mean, std = np.nanmean(values, 1), np.nanstd(values, 1)
+        ax.plot(steps, mean, color="black", lw=2, label="mean")
+        ax.fill_between(steps, mean - std, mean + std, color="black", alpha=0.1)
+
+
+def plot_band(ax, steps: np.ndarray, values: np.ndarray, label: str | None = None, color=None) -> None:
+    """Only the mean over replicas of values [T, K] with a ±std band: for comparing several runs."""
+    mean, std = np.nanmean(values, 1), np.nanstd(values, 1)
+    (line,) = ax.plot(steps, mean, lw=2, label=label, color=color)
+    ax.fill_between(steps, mean - std, mean + std, color=line.get_color(), alpha=0.15)
+
+
+def _curve_panels(run: Run) -> list[tuple[str, str]]:
+    return [(s, k) for s, k in [("train", "loss"), ("test", "loss"), ("test", "accuracy"),
+                                ("test", "mean_iou"), ("test", "map50")]
+            if k in run.metric_names(s)]
+
+
+def learning_curves_figure(run: Run) -> Figure:
+    """Train loss, test loss and test accuracy (where logged) against step: every replica and mean ± std."""
+    panels = _curve_panels(run) or [("train", k) for k in run.metric_names("train")[:3]]
+    fig = Figure(figsize=(4.5 * max(len(panels), 1), 3.5))
+    axes = fig.subplots(1, max(len(panels), 1), squeeze=False)[0]
+    labels = [replica_label(r) for r in run.replicas]
+    for ax, (split, key) in zip(axes, panels, strict=False):
+        steps, values = run.series(split, key)
+        plot_curves(ax, steps, values, labels if len(labels) <= 10 else None)
+        ax.set_title(f"{split} {key}")
+        ax.set_xlabel("step")
+        if key == "loss" and np.nanmin(values) > 0:
+            ax.set_yscale("log")
+    if len(labels) <= 10 and panels:
+        axes[-1].legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def learning_curves(run: Run, path: str | None = None) -> str:
+    """Write `learning_curves_figure(run)` as a PNG (default `<workdir>/plots/learning_curves.png`)."""
+    return save(learning_curves_figure(run), path or os.path.join(run.plots_dir, "learning_curves.png"))
+
+
+def compare_runs_figure(runs: dict[str, Run], split: str = "test", key: str = "accuracy") -> Figure:
+    """One panel: each run's mean ± std band over its replicas for one metric, runs named by the dict keys."""
+    fig = Figure(figsize=(6, 4))
+    ax = fig.subplots()
+    for name, run in runs.items():
+        steps, values = run.series(split, key)
+        plot_band(ax, steps, values, label=f"{name} (K={values.shape[1]})")
+    ax.set_xlabel("step")
+    ax.set_title(f"{split} {key}: mean ± std over replicas")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+
+def agreement_figure(runs: dict[str, Run], panels=(("train", "loss"), ("test", "accuracy")), title: str = ""
+                     ) -> Figure:
+    """Runs that should compute the same thing: each run's replica-mean curve per (split, metric) panel,
+    overlaid, and a last panel with every later run's largest |difference| from the first run per step
+    (over replicas, log scale; exact zeros drawn at 1e-12)."""
+    fig = Figure(figsize=(4.5 * (len(panels) + 1), 3.5))
+    axes = fig.subplots(1, len(panels) + 1, squeeze=False)[0]
+    (first_name, first), *others = runs.items()
+    for ax, (split, key) in zip(axes, panels, strict=False):
+        for i, (name, run) in enumerate(runs.items()):
+            steps, values = run.series(split, key)
+            ax.plot(steps, np.nanmean(values, 1), ["-", "--", ":", "-."][i % 4], lw=1.5, label=name)
+        ax.set_title(f"{split} {key}")
+        ax.set_xlabel("step")
+        if key == "loss":
+            ax.set_yscale("log")
+    axes[0].legend(fontsize=7)
+    for split, key in panels:
+        steps, ref = first.series(split, key)
+        for name, run in others:
+            diff = np.max(np.abs(run.series(split, key)[1] - ref), axis=1)
+            axes[-1].plot(steps, np.maximum(diff, 1e-12), ".-", lw=0.8, label=f"{split} {key}: {name}")
+    axes[-1].set_yscale("log")
+    axes[-1].set_title(f"|difference| from {first_name}", fontsize=9)
+    axes[-1].set_xlabel("step")
+    axes[-1].legend(fontsize=7)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+def sweep_figure(run: Run, key: str = "accuracy", split: str = "test") -> Figure:
+    """One panel per swept hyperparameter: the final `key` of every replica (one point per seed) against
+    the hyperparameter's value, with the mean over replicas at each value as a line. Raises ValueError when
+    the run has no sweep."""
+    sweep = run.sweep
+    if not sweep:
+        raise ValueError(f"run {run.path} has no sweep")
+    final = run.final(key, split)  # [K]
+    seeds = np.array([r["seed"] for r in run.replicas])
+    fig = Figure(figsize=(4.5 * len(sweep), 3.5))
+    axes = fig.subplots(1, len(sweep), squeeze=False)[0]
+    for ax, (name, values) in zip(axes, sweep.items(), strict=True):
+        x = np.array([r["hparams"][name] for r in run.replicas])
+        for s in np.unique(seeds):
+            ax.scatter(x[seeds == s], final[seeds == s], s=18, alpha=0.7, label=f"seed {s}")
+        points = np.array(sorted(set(values)))
+        ax.plot(points, [np.nanmean(final[x == v]) for v in points], color="black", lw=1.5, label="mean")
+        if points.min() > 0 and points.max() / points.min() >= 10:
+            ax.set_xscale("log")
+        ax.set_xlabel(name)
+        ax.set_ylabel(f"final {split} {key}")
+    if len(np.unique(seeds)) <= 10:
+        axes[-1].legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def confusion_figure(confusion: np.ndarray, title: str = "confusion", class_names: list[str] | None = None
+                     ) -> Figure:
+    """confusion [C, C] counts (row = true class, column = predicted) shown row-normalised, counts written."""
+    confusion = np.asarray(confusion, np.float64)
+    c = confusion.shape[0]
+    rates = confusion / np.maximum(confusion.sum(1, keepdims=True), 1)
+    size = max(3.5, 0.45 * c + 1.5)
+    fig = Figure(figsize=(size + 0.8, size))
+    ax = fig.subplots()
+    im = ax.imshow(rates, cmap="Blues", vmin=0, vmax=1)
+    fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="fraction of true class")
+    if c <= 20:
+        for i in range(c):
+            for j in range(c):
+                ax.text(j, i, f"{confusion[i, j]:g}", ha="center", va="center", fontsize=7,
+                        color="white" if rates[i, j] > 0.5 else "black")
+    names = class_names or [str(i) for i in range(c)]
+    ax.set_xticks(range(c), names, fontsize=7)
+    ax.set_yticks(range(c), names, fontsize=7)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def run_confusion(run: Run) -> np.ndarray | None:
+    """The final test confusion counts summed over replicas [C, C], or None for a run without them."""
+    conf = ((run.summary or {}).get("final_stats") or {}).get("confusion")
+    return None if conf is None else np.asarray(conf, np.float64).sum(0)
+
+def table_figure(rows: list[dict], title: str = "test accuracy") -> Figure:
+    """Bars of measured mean ± std next to the published number for each row of `jaxdl.tables.compare_rows`."""
+    fig = Figure(figsize=(1.2 * len(rows) + 2, 3.5))
+    ax = fig.subplots()
+    x = np.arange(len(rows))
+    paper = [np.nan if r["paper"] is None else r["paper"] for r in rows]
+    mean = [np.nan if r["mean"] is None else r["mean"] for r in rows]
+    std = [0.0 if r["std"] is None else r["std"] for r in rows]
+    ax.bar(x - 0.2, paper, 0.4, label="paper", color="lightgray", edgecolor="gray")
+    ax.bar(x + 0.2, mean, 0.4, yerr=std, capsize=3, label="jaxdl (mean ± std)")
+    for i in np.flatnonzero(np.isnan(mean)):
+        ax.text(x[i] + 0.2, 0.02, "not run", rotation=90, ha="center", va="bottom", fontsize=7)
+    ax.set_xticks(x, [r["model"] for r in rows])
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("accuracy")
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,148 @@
+"""Scale-out: a mesh over 4 (forced host) CPU devices gives the 1-device losses; two processes joined through
+jax.distributed (gloo) train like one, resume after both are killed, and only process 0 writes."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from jaxdl.cli import main
+from jaxdl.errors import UserError
+from jaxdl.train.mesh import mesh_shape
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CONFIG = os.path.join(ROOT, "tests", "configs", "tiny_mlp.py")
+
+# In a fresh process with 4 CPU devices: per-step losses [K, 50] of one run under several meshes, and
+# whether the data-parallel program really splits the batch (an all-reduce of the gradients in its HLO).
+FOUR_DEVICES = """
+import json, os, sys
+os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=4"
+import jax
+from jaxdl.config import apply_overrides, load_config
+from jaxdl.train.setup import build_experiment
+from jaxdl.train.trainer import init_states, make_programs
+assert jax.device_count() == 4
+out = {}
+for name, model, mesh in json.loads(sys.argv[2]):
+    c = load_config(sys.argv[1])
+    apply_overrides(c, [("mesh", mesh), ("batch_size", "64")] + ([("model", model)] if model else []))
+    if model:
+        with c.unlocked():
+            c.dataset.name = "digits"
+    exp = build_experiment(c)
+    programs = make_programs(exp, length=10 if model else 50)
+    states, keys = init_states(exp, programs)
+    train = exp.placement.put(exp.dataset.train, exp.placement.replicated)
+    chunk = programs.chunk.lower(states, train, exp.placement.scalar(0), keys).compile()
+    out[name] = jax.device_get(chunk(states, train, exp.placement.scalar(0), keys)[1]["loss"]).tolist()
+    out[name + "_all_reduce"] = "all-reduce" in chunk.as_text()
+from jaxdl.errors import UserError
+for key, bad in [("batch_size", [("batch_size", "66"), ("mesh", '{"data": 4}')]),
+                 ("replicas", [("replicas", "3"), ("mesh", '{"replica": 2, "data": 2}')])]:
+    c = load_config(sys.argv[1])
+    apply_overrides(c, bad)
+    try:
+        build_experiment(c)
+        out["refused_" + key] = None
+    except UserError as e:
+        out["refused_" + key] = str(e)
+print(json.dumps(out))
+"""
+
+
+def test_mesh_shapes_and_their_errors():
+    assert mesh_shape({"data": -1}, 8) == {"data": 8}
+    assert mesh_shape({"replica": 2, "data": -1}, 8) == {"replica": 2, "data": 4}
+    for spec, devices in [({"data": 3}, 4), ({"data": -1, "replica": -1}, 4), ({"model": 2}, 2),
+                          ({"replica": 3, "data": -1}, 4), ({"data": 0}, 1), ({"data": 1.5}, 1)]:
+        with pytest.raises(UserError):
+            mesh_shape(spec, devices)
+
+
+@pytest.mark.parametrize("mesh,expect", [('{"data": 2}', "needs 2 devices, there are 1"),
+                                         ('{"replica": 1, "data": -1, "pipe": 1}', "unknown mesh axis")])
+def test_bad_mesh_is_one_line_exit_2_and_writes_nothing(tmp_path, capsys, mesh, expect):
+    w = tmp_path / "run"
+    assert main(["train", "--config", CONFIG, "--workdir", str(w), f"--config.mesh={mesh}"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert expect in err and len(err.splitlines()) == 1
+    assert not w.exists()
+
+
+def test_half_given_distributed_flags_are_refused(tmp_path, capsys):
+    assert main(["train", "--config", CONFIG, "--workdir", str(tmp_path / "r"), "--coordinator", "h:1"]) == 2
+    assert "go together" in capsys.readouterr().err
+
+
+def test_four_devices_match_one_device(cli_env):
+    """Data parallel over 4 devices, and 2 replicas x 2-way data parallel, give the 1-device per-step losses;
+    with BatchNorm too (its statistics are over the global batch, else the losses would differ)."""
+    runs = [("single", None, "{}"), ("data4", None, '{"data": -1}'), ("r2d2", None, '{"replica": 2, "data": 2}'),
+            ("bn_single", '{"name": "resnet_tiny"}', "{}"), ("bn_data4", '{"name": "resnet_tiny"}', '{"data": 4}')]
+    out = subprocess.run([sys.executable, "-c", FOUR_DEVICES, CONFIG, json.dumps(runs)], env=cli_env, cwd=ROOT,
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    res = json.loads(out.stdout.strip().splitlines()[-1])
+    single = np.array(res["single"])
+    assert single.shape == (2, 50)
+    assert not res["single_all_reduce"]
+    for name in ("data4", "r2d2"):
+        np.testing.assert_allclose(np.array(res[name]), single, rtol=1e-5, err_msg=name)
+        assert res[name + "_all_reduce"], f"{name}: the compiled step does not split the batch"
+    np.testing.assert_allclose(np.array(res["bn_data4"]), np.array(res["bn_single"]), rtol=1e-5)
+    assert res["bn_data4_all_reduce"]
+    assert "batch_size 66 is not divisible by the mesh's data axis (4 devices)" in res["refused_batch_size"]
+    assert "replica=2 does not divide the 3 replica(s)" in res["refused_replicas"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def two_processes(env, argv, workdir, kill_at=0):
+    """Both processes of one run; with kill_at, both SIGKILL themselves after that step's train metrics."""
+    port, procs = free_port(), []
+    for i in range(2):
+        args = ["train", "--config", CONFIG, "--workdir", str(workdir), "--quiet", '--config.mesh={"data": -1}',
+                "--coordinator", f"127.0.0.1:{port}", "--num_processes", "2", "--process_id", str(i),
+                "--distributed_timeout", "120"]
+        procs.append(subprocess.Popen([*argv("kill_at" if kill_at else "none", kill_at), *args], env=env,
+                                      cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    outs = [p.communicate(timeout=600) for p in procs]
+    return [p.returncode for p in procs], outs
+
+
+def losses(workdir):
+    rows = [json.loads(line) for line in open(os.path.join(workdir, "metrics.jsonl"))]
+    return np.array([r["loss"] for r in rows if r["split"] == "train"])
+
+
+def test_two_processes_train_like_one_and_resume_after_both_are_killed(cli_env, faulty_argv, tiny_run, tmp_path):
+    a = tmp_path / "two"
+    codes, outs = two_processes(cli_env, faulty_argv, a)
+    assert codes == [0, 0], outs[0][1][-2000:] + outs[1][1][-2000:]
+    assert "test accuracy" in outs[0][0] and "test accuracy" not in outs[1][0]  # process 0 reports
+    assert json.load(open(a / "env.json"))["process_count"] == 2
+    np.testing.assert_allclose(losses(a), losses(tiny_run), rtol=1e-5)  # same run as one process, one device
+    final = json.load(open(a / "summary.json"))["final"]["test"]["accuracy"]
+    ref = json.load(open(os.path.join(tiny_run, "summary.json")))["final"]["test"]["accuracy"]
+    np.testing.assert_allclose(final, ref, atol=0.01)
+    assert main(["eval", "--workdir", str(a)]) == 0  # the two processes' checkpoint, read on one device
+    assert json.load(open(a / "eval.json"))["metrics"]["accuracy"] == final
+
+    b = tmp_path / "killed"
+    codes, outs = two_processes(cli_env, faulty_argv, b, kill_at=60)  # checkpoint 40 saved, 80 not yet
+    assert codes == [-signal.SIGKILL] * 2, outs[0][1][-2000:]
+    assert sorted(int(n) for n in os.listdir(b / "checkpoints") if n.isdigit()) == [40]
+    codes, outs = two_processes(cli_env, faulty_argv, b)
+    assert codes == [0, 0], outs[0][1][-2000:] + outs[1][1][-2000:]
+    assert open(b / "metrics.jsonl").read() == open(a / "metrics.jsonl").read()  # bitwise the same run
+    assert json.load(open(b / "env.json"))["resumes"][0]["step"] == 40
