@@ -18,6 +18,8 @@ from jaxdl.data.dataset import Dataset
 from jaxdl.data.digit_scenes_builder import DigitScenes
 from jaxdl.data.digits_builder import Digits
 from jaxdl.data.mnist1d_builder import Mnist1d
+from jaxdl.data.pets import OPTIONS as PET_OPTIONS
+from jaxdl.data.pets import SEGMENTATION, read_pet_segmentation
 from jaxdl.data.speech import read_ctc, read_keywords
 from jaxdl.data.spoken_digits_builder import SpokenDigits
 from jaxdl.data.text import read_text_classification, read_translation
@@ -34,8 +36,9 @@ TEXT = ("imdb_reviews",)
 TRANSLATION = ("ted_hrlr_translate",)
 # Speech (jaxdl.data.speech): CTC transcription from log-mel "features" + "digits"; keywords from "audio" + "label".
 SPEECH_CTC, SPEECH_KEYWORDS = ("spoken_digits",), ("speech_commands",)
+# Segmentation (jaxdl.data.pets): oxford_iiit_pet's photos + trimaps, resized to config.dataset.image_size.
 STANDARD = ("cifar10", "cifar100", "fashion_mnist", "kmnist", "mnist", "svhn_cropped", *TEXT, *SPEECH_KEYWORDS,
-            *TRANSLATION)
+            *TRANSLATION, *SEGMENTATION)
 SPLITS = ("train", "test")
 _EMBEDDED_KEYS = {"inputs": "inputs", "label": "label"}  # TFDS feature -> Dataset key
 _STANDARD_KEYS = {"image": "inputs", "label": "label"}
@@ -58,16 +61,20 @@ def list_datasets() -> list[str]:
 def load_dataset(name: str, data_dir: str | None = None, *, download: bool = False, **options) -> Dataset:
     """Loads the whole train and test splits of `name` into host memory.
 
-    `options` (from config.dataset besides its name) only for text datasets: max_len, vocab_size, and
-    for translation datasets also target_max_len.
+    `options` (from config.dataset besides its name) only for text datasets (max_len, vocab_size),
+    translation datasets (also target_max_len) and oxford_iiit_pet (image_size).
 
     Embedded datasets are prepared into `data_dir` on first use (seconds, no network). Standard ones must
     be prepared there already (array_record format) unless download=True. Raises UserError for an unknown
     name or a standard dataset that is missing locally.
     """
     _check_name(name)
-    if options and name not in TEXT and _family(name) not in TRANSLATION:
-        raise UserError(f"dataset '{name}' takes no options, got {', '.join(sorted(options))}")
+    allowed = (("max_len", "vocab_size") if name in TEXT else
+               ("max_len", "target_max_len", "vocab_size") if _family(name) in TRANSLATION else
+               PET_OPTIONS if name in SEGMENTATION else ())
+    if set(options) - set(allowed):
+        takes = f"only the options {', '.join(allowed)}" if allowed else "no options"
+        raise UserError(f"dataset '{name}' takes {takes}, got {', '.join(sorted(options))}")
     data_dir = os.path.expanduser(data_dir or default_data_dir())
     with _absl_warnings_off():
         builder = _builder(name, data_dir)
@@ -169,6 +176,8 @@ def _read(builder: tfds.core.DatasetBuilder, name: str, keys: dict[str, str], op
         source_lang, target_lang = info.supervised_keys
         sources = builder.as_data_source(split=list(SPLITS))
         return read_translation(sources, name, source_lang, target_lang, **options)
+    if name in SEGMENTATION:
+        return read_pet_segmentation(builder.as_data_source(split=list(SPLITS)), name, **options)
     if name in SPEECH_CTC:
         return read_ctc(builder.as_data_source(split=list(SPLITS)), name)
     if name in SPEECH_KEYWORDS:

@@ -30,7 +30,12 @@ def _draw_boxes(ax, boxes, classes, scores=None, dashed=False) -> None:
 
 
 def _overlay(ax, image, mask=None) -> None:
-    ax.imshow(np.asarray(image)[..., 0], cmap="gray", vmin=0, vmax=255 if np.asarray(image).dtype == np.uint8 else 1)
+    """image [H, W, 1] grey or [H, W, 3] RGB (uint8, or float in [0, 1]), mask [H, W] of classes (0 clear)."""
+    image = np.asarray(image)
+    if image.shape[-1] == 3:  # colour photos (oxford_iiit_pet)
+        ax.imshow(image if image.dtype == np.uint8 else np.clip(image, 0, 1))
+    else:
+        ax.imshow(image[..., 0], cmap="gray", vmin=0, vmax=255 if image.dtype == np.uint8 else 1)
     if mask is not None:
         ax.imshow(_class_colors()[np.asarray(mask).astype(int)], alpha=0.45)
     ax.set_xticks([])
