@@ -6,16 +6,15 @@ each answer digit then needs the digits just read and one carry. Adam 1e-2, cosi
 
     time jaxdl train --config experiments/configs/addition_seq2seq.py --workdir runs/addition
 
-Target: held-out sequence accuracy (whole answer and EOS right) >= 0.99 in under 60 s on 2 cores.
-Accuracy MET, time NOT MET. Measured 2026-11-27, shared 2-core CPU, branch s2s, seed 0: held-out
-sequence accuracy 0.993, token accuracy 0.998 (0.992 already at step 2000); seed 1: 0.995. Least
-loaded run (06:31 UTC, load average 1.75 before / 3.4 after): `time` 82.8 s real, of which the run
-72.8 s (compile 16.3 s, 2500 steps + 5 evaluations 56.0 s, 45 steps/s), the rest imports and reading the
-data; at load 6.7: 112 s real (compile 23 s, steps 76 s). The steps dominate (~22 ms each at load ~2):
-meeting 60 s needs fewer or cheaper steps, not a faster compile (hidden 64, 4000 steps: 0.986 in 57.2 s
-real at load 3; see experiments/RESULTS.md). Same data, seed 0: 2000 steps (cosine
-to 0 at 2000) reached only 0.953; constant Adam 3e-3 reached 0.986 at step 2000, then spiked (0.956 at
-2500); cosine from 3e-3: 0.872.
+Target: held-out sequence accuracy (whole answer and EOS right) >= 0.99 in under 60 s on 2 cores. MET on a
+quiet machine: 2026-11-27 06:56 UTC, 2-core CPU, load average 1.4, main at e91f706, the command above:
+held-out sequence accuracy 0.993, token accuracy 0.998, `time` 50.4 s real (the run 37.9 s: compile 6.9 s,
+2500 steps + 5 evaluations 30.7 s; the rest is imports and reading the data). With
+XLA_FLAGS=--xla_cpu_multi_thread_eigen=false right after: the same numbers bit for bit, 42.9 s real.
+Under load the same run takes longer: 82.8 s real at load 1.75-3.4, 112 s at load 6.7 (branch s2s, seed
+0: 0.993; seed 1: 0.995). Cheaper variants fall short of 0.99: hidden 64, 4000 steps: 0.986; 2000 steps
+(cosine to 0 at 2000): 0.953; constant Adam 3e-3: 0.986 at step 2000, then a loss spike (0.956 at 2500);
+cosine from 3e-3: 0.872 (experiments/RESULTS.md).
 
 Why the earlier version stalled at ~0.03 (1500 steps, v1.0.0 data): not a decoding or masking bug (teacher
 forcing, greedy feedback, last-valid encoder state and the EOS mask were right; train and held-out
