@@ -47,16 +47,15 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *, quiet
     checkpoints = Checkpoints(os.path.join(workdir, "checkpoints"), config.keep_checkpoints)
     programs = make_programs(exp)
     start = restore_or_init(exp, programs, checkpoints if resuming else None)
-    if not primary:
-        pass
-    elif start.step:
-        _note_resume(workdir, start.step)
-        if os.path.exists(os.path.join(workdir, "summary.json")):  # rewritten when the resumed run ends
-            os.remove(os.path.join(workdir, "summary.json"))
-    else:
-        write_json(os.path.join(workdir, "env.json"), environment([r.__dict__ for r in exp.replicas]))
-    if primary and hasattr(exp.dataset, "write_artifacts"):  # e.g. a text dataset's vocabulary
-        exp.dataset.write_artifacts(workdir)
+    if primary:
+        if start.step:
+            _note_resume(workdir, start.step)
+            if os.path.exists(os.path.join(workdir, "summary.json")):  # rewritten when the resumed run ends
+                os.remove(os.path.join(workdir, "summary.json"))
+        else:
+            write_json(os.path.join(workdir, "env.json"), environment([r.__dict__ for r in exp.replicas]))
+        if hasattr(exp.dataset, "write_artifacts"):  # e.g. a text dataset's vocabulary, for later evaluation
+            exp.dataset.write_artifacts(workdir)
     log = MetricsLog(workdir, tensorboard=tensorboard, start_step=start.step) if primary else NullLog()
     try:
         summary = train(exp, log, quiet=quiet, workdir=workdir, programs=programs, start=start,

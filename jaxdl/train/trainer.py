@@ -53,22 +53,16 @@ def make_programs(exp: Experiment, length: int | None = None) -> Programs:
                              constrain=place.constrain_batch)
     evaluate = make_evaluate(task, constrain=place.constrain_batch)
     vmap = functools.partial(jax.vmap, spmd_axis_name=place.replica_axis)
-    # without a mesh: plain jit, shardings left to JAX (one device)
-    sharded = dict(per=place.per_replica, rep=place.replicated) if place.sharded else None
-    init = jax.jit(vmap(init_one, in_axes=(0, None, 0)), **({"out_shardings": sharded["per"]} if sharded else {}))
+    per, rep = place.per_replica, place.replicated  # None without a mesh
 
-    def init_all(keys, example):
-        if not sharded:
-            return init(keys, example, hparams)
-        return init(place.put(keys, sharded["per"]), place.put(example, sharded["rep"]),
-                    place.put(hparams, sharded["per"]))
+    def jit(fn, out_shardings=None, **kwargs):  # without a mesh: plain jit, placement left to JAX
+        return jax.jit(fn, **kwargs, **({"out_shardings": out_shardings} if place.sharded else {}))
 
-    outs = ({"out_shardings": (sharded["per"], sharded["rep"])} if sharded else {},
-            {"out_shardings": sharded["rep"]} if sharded else {})
+    init = jit(vmap(init_one, in_axes=(0, None, 0)), per)
     return Programs(
-        init=init_all,
-        chunk=jax.jit(vmap(chunk, in_axes=(0, None, None, 0)), donate_argnums=0, **outs[0]),
-        evaluate=jax.jit(vmap(evaluate, in_axes=(0, None)), **outs[1]),
+        init=lambda keys, example: init(place.put(keys, per), place.put(example, rep), place.put(hparams, per)),
+        chunk=jit(vmap(chunk, in_axes=(0, None, None, 0)), (per, rep), donate_argnums=0),
+        evaluate=jit(vmap(evaluate, in_axes=(0, None)), rep),
     )
 
 
