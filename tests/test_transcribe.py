@@ -31,8 +31,13 @@ def _fit(task, wavs):
     for i, (f, t) in enumerate(zip(frames, UTTERANCES, strict=True)):
         batch["inputs"][i, : len(f)], batch["labels"][i, : len(t)] = f, encode_digits(t)
     state, step = task.init(jax.random.PRNGKey(0), batch), jax.jit(task.train_step)
-    for _ in range(STEP):
-        state, metrics = step(state, batch)
+    # eSpeak's audio is not bitwise reproducible across processes (README), so the loss after a fixed count
+    # varies around 0.1: fit in rounds of STEP steps until it is well below, up to 4 rounds
+    for _ in range(4):
+        for _ in range(STEP):
+            state, metrics = step(state, batch)
+        if float(metrics["loss"]) < 0.05:
+            break
     assert float(metrics["loss"]) < 0.1
     return state.params
 
