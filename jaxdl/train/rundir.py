@@ -65,6 +65,7 @@ def environment(replicas: list[dict[str, Any]]) -> dict[str, Any]:
         "backend": jax.default_backend(),
         "devices": [str(d) for d in jax.devices()],  # of every process
         "process_count": jax.process_count(),
+        "xla_flags": os.environ.get("XLA_FLAGS", ""),  # jaxdl/__init__.py adds a CPU loop threshold
         "git_commit": git_commit(),
         "command": sys.argv,
         "start_time": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
