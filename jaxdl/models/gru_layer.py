@@ -149,7 +149,8 @@ class GRULayer(nn.Module):
     """x [B, T, F] -> outputs [B, T, H]: flax's `nn.RNN(nn.GRUCell(H))` (or, with `reverse`, its backward
     direction: each sequence's valid part read backwards, outputs in input order), same parameter tree
     (ir, iz, in, hr, hz, hn), same values from the same key. `lengths` int [B], or None when no
-    sequence is padded: outputs at padded positions are undefined (the encoder zeroes them). Starts from a zero state."""
+    sequence is padded: outputs at padded positions are undefined (the encoder zeroes them). Starts from
+    a zero state."""
 
     hidden_size: int
     reverse: bool = False

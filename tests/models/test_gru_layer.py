@@ -30,8 +30,8 @@ class FlaxGRUEncoder(RNNEncoder):
 
 
 def max_diff(a, b):
-    return max(float(jnp.max(jnp.abs(x - y))) for x, y in zip(jax.tree_util.tree_leaves(a),
-                                                               jax.tree_util.tree_leaves(b)))
+    pairs = zip(jax.tree_util.tree_leaves(a), jax.tree_util.tree_leaves(b), strict=True)
+    return max(float(jnp.max(jnp.abs(x - y))) for x, y in pairs)
 
 
 @pytest.mark.parametrize("hidden,features,init", [(5, 3, "flax"), (6, 1, "torch"), (20, 4, "flax")])
@@ -95,7 +95,7 @@ def test_small_hidden_recurrence_has_no_matmul():
     for hidden, expect_dot in ((6, False), (20, True)):
         enc = RNNEncoder(cell="gru", hidden_size=hidden, bidirectional=True)
         v = enc.init(jax.random.PRNGKey(0), x)
-        jaxpr = jax.make_jaxpr(jax.grad(lambda v: jnp.sum(enc.apply(v, x))))(v).jaxpr
+        jaxpr = jax.make_jaxpr(jax.grad(lambda v, enc=enc: jnp.sum(enc.apply(v, x))))(v).jaxpr
         bodies = list(_loop_bodies(jaxpr))
         assert len(bodies) >= 4  # two directions, forward and backward
         assert any("dot_general" in _primitives(b) for b in bodies) == expect_dot
@@ -104,8 +104,9 @@ def test_small_hidden_recurrence_has_no_matmul():
 def test_xla_flags_small_loop_threshold():
     set_it = jaxdl.with_small_loop_threshold
     assert set_it("") == "--xla_backend_extra_options=xla_cpu_small_while_loop_byte_threshold=4194304"
-    assert set_it("--xla_force_host_platform_device_count=4", 8) == (
-        "--xla_force_host_platform_device_count=4 --xla_backend_extra_options=xla_cpu_small_while_loop_byte_threshold=8")
+    assert set_it("--xla_force_host_platform_device_count=4", 8) == ("--xla_force_host_platform_device_count=4 "
+                                                                     "--xla_backend_extra_options="
+                                                                     "xla_cpu_small_while_loop_byte_threshold=8")
     assert set_it("--xla_backend_extra_options=a=1", 8) == (
         "--xla_backend_extra_options=xla_cpu_small_while_loop_byte_threshold=8,a=1")
     mine = "--xla_backend_extra_options=xla_cpu_small_while_loop_byte_threshold=0"
