@@ -33,13 +33,13 @@ from flax.linen.recurrent import flip_sequences
 SMALL_HIDDEN = 16
 
 
-def _small_matmul(x: jax.Array, w: jax.Array, hidden: int) -> jax.Array:
-    """x [..., I] @ w [I, O] -> [..., O]; unrolled over I when hidden <= SMALL_HIDDEN (module docstring)."""
+def _small_matmul(w: jax.Array, x: jax.Array, hidden: int) -> jax.Array:
+    """w [I, O], x [I, B] -> w.T @ x [O, B]; unrolled over I when hidden <= SMALL_HIDDEN (module docstring)."""
     if hidden > SMALL_HIDDEN:
-        return x @ w
-    out = x[..., 0:1] * w[0]
-    for i in range(1, x.shape[-1]):
-        out = out + x[..., i:i + 1] * w[i]
+        return w.T @ x
+    out = w[0][:, None] * x[0][None, :]
+    for i in range(1, x.shape[0]):
+        out = out + w[i][:, None] * x[i][None, :]
     return out
 
 
@@ -49,36 +49,47 @@ def _sigmoid(x: jax.Array) -> jax.Array:
 
 
 def _slice(a: jax.Array, t) -> jax.Array:
-    """a [B, T, C] -> a[:, t] [B, C]."""
-    return jax.lax.dynamic_index_in_dim(a, t, axis=1, keepdims=False)
+    """a [T, C, B] -> a[t] [C, B]."""
+    return jax.lax.dynamic_index_in_dim(a, t, axis=0, keepdims=False)
 
 
 def _put(a: jax.Array, t, v: jax.Array) -> jax.Array:
-    """a [B, T, C] with a[:, t] = v [B, C]."""
-    return jax.lax.dynamic_update_index_in_dim(a, v, t, axis=1)
+    """a [T, C, B] with a[t] = v [C, B]."""
+    return jax.lax.dynamic_update_index_in_dim(a, v, t, axis=0)
 
 
 def _time(s, steps: int, reverse: bool):
     return steps - 1 - s if reverse else s
 
 
+# Inside the loops every array is feature-major, [T, C, B] and state [H, B]: the batch is the minor
+# dimension, so each step's elementwise kernel runs along B (vectorisable) instead of along H = 6.
+def _to_tcb(a: jax.Array) -> jax.Array:
+    return jnp.transpose(a, (1, 2, 0))  # [B, T, C] -> [T, C, B]
+
+
+def _from_tcb(a: jax.Array) -> jax.Array:
+    return jnp.transpose(a, (2, 0, 1))  # [T, C, B] -> [B, T, C]
+
+
 def _forward(gi, u, bhn, h0, reverse):
-    """gi [B, T, 3H], h0 [B, H] -> saved dict of [B, T, H]: h (outputs), hp (state before the step), r, z, n,
-    a (= h Uhn + bhn). Steps run t = 0..T-1, or T-1..0 with `reverse`."""
-    batch, steps, _ = gi.shape
-    hidden = h0.shape[-1]
-    zeros = jnp.zeros((batch, steps, hidden), gi.dtype)
+    """gi [T, 3H, B], h0 [H, B] -> saved dict of [T, H, B]: h (outputs), hp (state before the step), r, z,
+    n, a (= Uhn h + bhn). Steps run t = 0..T-1, or T-1..0 with `reverse`."""
+    steps, _, batch = gi.shape
+    hidden = h0.shape[0]
+    zeros = jnp.zeros((steps, hidden, batch), gi.dtype)
     names = ("h", "hp", "r", "z", "n", "a")
+    bhn = bhn[:, None]
 
     def body(s, carry):
         h, saved = carry
         t = _time(s, steps, reverse)
         g = _slice(gi, t)
-        gh = _small_matmul(h, u, hidden)
-        r = _sigmoid(g[:, :hidden] + gh[:, :hidden])
-        z = _sigmoid(g[:, hidden:2 * hidden] + gh[:, hidden:2 * hidden])
-        a = gh[:, 2 * hidden:] + bhn
-        n = jnp.tanh(g[:, 2 * hidden:] + r * a)
+        gh = _small_matmul(u, h, hidden)
+        r = _sigmoid(g[:hidden] + gh[:hidden])
+        z = _sigmoid(g[hidden:2 * hidden] + gh[hidden:2 * hidden])
+        a = gh[2 * hidden:] + bhn
+        n = jnp.tanh(g[2 * hidden:] + r * a)
         new = (1.0 - z) * n + z * h
         values = dict(h=new, hp=h, r=r, z=z, n=n, a=a)
         return new, {k: _put(saved[k], t, values[k]) for k in names}
@@ -92,17 +103,18 @@ def gru_sequence(gi: jax.Array, u: jax.Array, bhn: jax.Array, h0: jax.Array, rev
     """The GRU state after every step: gi [B, T, 3H] input projections (x W + b), u [H, 3H] recurrent
     kernels (r | z | n), bhn [H], h0 [B, H] -> outputs [B, T, H]. With `reverse` the steps run from T-1
     down to 0 (outputs stay in input order)."""
-    return _forward(gi, u, bhn, h0, reverse)["h"]
+    return _from_tcb(_forward(_to_tcb(gi), u, bhn, h0.T, reverse)["h"])
 
 
 def _fwd(gi, u, bhn, h0, reverse):
-    saved = _forward(gi, u, bhn, h0, reverse)
-    return saved["h"], (saved, u)
+    saved = _forward(_to_tcb(gi), u, bhn, h0.T, reverse)
+    return _from_tcb(saved["h"]), (saved, u)
 
 
 def _bwd(reverse, res, d_out):
     saved, u = res
-    batch, steps, hidden = d_out.shape
+    d_out = _to_tcb(d_out)
+    steps, hidden, batch = d_out.shape
     u_t = u.T  # [3H, H]
 
     def body(s, carry):
@@ -114,17 +126,17 @@ def _bwd(reverse, res, d_out):
         dz = g * (hp - n) * z * (1.0 - z)
         dr = dn * a * r * (1.0 - r)
         da = dn * r
-        dgh = jnp.concatenate([dr, dz, da], axis=-1)  # cotangent of h @ u, [B, 3H]
-        dh = g * z + _small_matmul(dgh, u_t, hidden)
-        return dh, _put(d_gi, t, jnp.concatenate([dr, dz, dn], axis=-1)), _put(d_a, t, da)
+        dgh = jnp.concatenate([dr, dz, da], axis=0)  # cotangent of u.T @ h, [3H, B]
+        dh = g * z + _small_matmul(u_t, dgh, hidden)
+        return dh, _put(d_gi, t, jnp.concatenate([dr, dz, dn], axis=0)), _put(d_a, t, da)
 
-    init = (jnp.zeros((batch, hidden), d_out.dtype), jnp.zeros((batch, steps, 3 * hidden), d_out.dtype),
-            jnp.zeros((batch, steps, hidden), d_out.dtype))
+    init = (jnp.zeros((hidden, batch), d_out.dtype), jnp.zeros((steps, 3 * hidden, batch), d_out.dtype),
+            jnp.zeros((steps, hidden, batch), d_out.dtype))
     dh0, d_gi, d_a = jax.lax.fori_loop(0, steps, body, init)
-    dgh = jnp.concatenate([d_gi[..., :2 * hidden], d_a], axis=-1)
-    du = jnp.einsum("bth,btg->hg", saved["hp"], dgh)  # all steps' weight gradients in one matmul
-    dbhn = jnp.sum(d_a, axis=(0, 1))
-    return d_gi, du.astype(u.dtype), dbhn.astype(u.dtype), dh0
+    dgh = jnp.concatenate([d_gi[:, :2 * hidden], d_a], axis=1)
+    du = jnp.einsum("thb,tgb->hg", saved["hp"], dgh)  # all steps' weight gradients in one matmul
+    dbhn = jnp.sum(d_a, axis=(0, 2))
+    return _from_tcb(d_gi), du.astype(u.dtype), dbhn.astype(u.dtype), dh0.T
 
 
 gru_sequence.defvjp(_fwd, _bwd)
