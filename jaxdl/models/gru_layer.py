@@ -64,14 +64,6 @@ def _time(s, steps: int, reverse: bool):
 
 # Inside the loops every array is feature-major, [T, C, B] and state [H, B]: the batch is the minor
 # dimension, so each step's elementwise kernel runs along B (vectorisable) instead of along H = 6.
-def _to_tcb(a: jax.Array) -> jax.Array:
-    return jnp.transpose(a, (1, 2, 0))  # [B, T, C] -> [T, C, B]
-
-
-def _from_tcb(a: jax.Array) -> jax.Array:
-    return jnp.transpose(a, (2, 0, 1))  # [T, C, B] -> [B, T, C]
-
-
 def _forward(gi, u, bhn, h0, reverse):
     """gi [T, 3H, B], h0 [H, B] -> saved dict of [T, H, B]: h (outputs), hp (state before the step), r, z,
     n, a (= Uhn h + bhn). Steps run t = 0..T-1, or T-1..0 with `reverse`."""
@@ -100,20 +92,19 @@ def _forward(gi, u, bhn, h0, reverse):
 
 @functools.partial(jax.custom_vjp, nondiff_argnums=(4,))
 def gru_sequence(gi: jax.Array, u: jax.Array, bhn: jax.Array, h0: jax.Array, reverse: bool = False) -> jax.Array:
-    """The GRU state after every step: gi [B, T, 3H] input projections (x W + b), u [H, 3H] recurrent
-    kernels (r | z | n), bhn [H], h0 [B, H] -> outputs [B, T, H]. With `reverse` the steps run from T-1
-    down to 0 (outputs stay in input order)."""
-    return _from_tcb(_forward(_to_tcb(gi), u, bhn, h0.T, reverse)["h"])
+    """The GRU state after every step, feature-major: gi [T, 3H, B] input projections (W x + b), u [H, 3H]
+    recurrent kernels (r | z | n), bhn [H], h0 [H, B] -> outputs [T, H, B]. With `reverse` the steps run
+    from T-1 down to 0 (outputs stay in input order)."""
+    return _forward(gi, u, bhn, h0, reverse)["h"]
 
 
 def _fwd(gi, u, bhn, h0, reverse):
-    saved = _forward(_to_tcb(gi), u, bhn, h0.T, reverse)
-    return _from_tcb(saved["h"]), (saved, u)
+    saved = _forward(gi, u, bhn, h0, reverse)
+    return saved["h"], (saved, u)
 
 
 def _bwd(reverse, res, d_out):
     saved, u = res
-    d_out = _to_tcb(d_out)
     steps, hidden, batch = d_out.shape
     u_t = u.T  # [3H, H]
 
@@ -136,7 +127,7 @@ def _bwd(reverse, res, d_out):
     dgh = jnp.concatenate([d_gi[:, :2 * hidden], d_a], axis=1)
     du = jnp.einsum("thb,tgb->hg", saved["hp"], dgh)  # all steps' weight gradients in one matmul
     dbhn = jnp.sum(d_a, axis=(0, 2))
-    return _from_tcb(d_gi), du.astype(u.dtype), dbhn.astype(u.dtype), dh0.T
+    return d_gi, du.astype(u.dtype), dbhn.astype(u.dtype), dh0
 
 
 gru_sequence.defvjp(_fwd, _bwd)
@@ -186,9 +177,10 @@ class GRULayer(nn.Module):
         padded = self.reverse and lengths is not None
         if padded:  # read each sequence's valid part backwards, as nn.RNN(reverse=True, keep_order=True)
             x = flip_sequences(x, lengths, num_batch_dims=1, time_major=False)
-        gi = x @ w + b  # [B, T, 3H]: every step's input projection in one matmul
-        h0 = jnp.zeros((x.shape[0], hidden), self.dtype)
-        out = gru_sequence(gi, u, bhn, h0, self.reverse and not padded)
+        # every step's input projection in one matmul, straight into the loop's [T, 3H, B] layout
+        gi = jnp.einsum("btf,fg->tgb", x, w) + b[:, None]
+        h0 = jnp.zeros((hidden, x.shape[0]), self.dtype)
+        out = jnp.transpose(gru_sequence(gi, u, bhn, h0, self.reverse and not padded), (2, 0, 1))  # [B, T, H]
         if padded:
             out = flip_sequences(out, lengths, num_batch_dims=1, time_major=False)
         return out
