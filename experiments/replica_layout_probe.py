@@ -30,7 +30,7 @@ def main(path: str, k: int, length: int) -> None:
     exp = build_experiment(config, dataset=dataset)
     states, keys = init_states(exp, make_programs(exp, length=length))
     data = jax.device_put(dataset.train)
-    chunk = make_train_chunk(exp.task, config.batch_size, dataset.num_train, length, True)
+    chunk = make_train_chunk(exp.task, config.batch_size, dataset.num_train, length, True, guarded=False)
     vmapped = jax.jit(jax.vmap(chunk, in_axes=(0, None, None, 0)))
     mapped = jax.jit(lambda s, d, t, key: jax.lax.map(lambda a: chunk(a[0], d, t, a[1]), (s, key)))
     one = jax.jit(chunk)

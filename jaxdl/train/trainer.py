@@ -36,6 +36,9 @@ class Programs:
     init: Any  # (init_keys [K, 2], example batch) -> TrainState with leading [K]
     chunk: Any  # (states, train data, start int32, data_keys [K, 2]) -> (states, metrics [K, log_every])
     evaluate: Any  # (states, padded test batches) -> per-replica sums [K, ...]
+    # chunk without the per-step divergence guard, states not donated -> (states, metrics, finite [K]);
+    # what `train` runs first (see run_chunk)
+    fast_chunk: Any = None
 
 
 def make_programs(exp: Experiment, length: int | None = None) -> Programs:
@@ -49,8 +52,9 @@ def make_programs(exp: Experiment, length: int | None = None) -> Programs:
         state = task.init(key, example)
         return state.replace(opt_state=set_hyperparams(state.opt_state, hp)) if hp else state
 
-    chunk = make_train_chunk(task, cfg.batch_size, num_train, length or cfg.log_every, cfg.get("shuffle", True),
-                             constrain=place.constrain_batch)
+    chunk_args = (task, cfg.batch_size, num_train, length or cfg.log_every, cfg.get("shuffle", True))
+    chunk = make_train_chunk(*chunk_args, constrain=place.constrain_batch)
+    fast = make_train_chunk(*chunk_args, constrain=place.constrain_batch, guarded=False)
     evaluate = make_evaluate(task, constrain=place.constrain_batch)
     vmap = functools.partial(jax.vmap, spmd_axis_name=place.replica_axis)
     per, rep = place.per_replica, place.replicated  # None without a mesh
@@ -63,7 +67,20 @@ def make_programs(exp: Experiment, length: int | None = None) -> Programs:
         init=lambda keys, example: init(place.put(keys, per), place.put(example, rep), place.put(hparams, per)),
         chunk=jit(vmap(chunk, in_axes=(0, None, None, 0)), (per, rep), donate_argnums=0),
         evaluate=jit(vmap(evaluate, in_axes=(0, None)), rep),
+        fast_chunk=jit(vmap(fast, in_axes=(0, None, None, 0)), (per, rep, per)),
     )
+
+
+def run_chunk(programs: Programs, fast, states: TrainState, data, start, data_keys, any_diverged: bool):
+    """One chunk of training as `train` runs it -> (states, metrics). While no replica has diverged it runs
+    `fast` (the compiled `programs.fast_chunk`); if some replica ended it non-finite, the same chunk runs again
+    from the same start through the guarded `programs.chunk`, which freezes that replica at the exact step
+    (jaxdl/train/loop.py). Once a replica is frozen, every later chunk is guarded."""
+    if not any_diverged:
+        new, metrics, finite = fast(states, data, start, data_keys)
+        if fetch(finite).all():
+            return new, metrics
+    return programs.chunk(states, data, start, data_keys)
 
 
 def init_states(exp: Experiment, programs: Programs) -> tuple[TrainState, jax.Array]:
@@ -139,22 +156,24 @@ def train(exp: Experiment, log, *, quiet: bool = False, workdir: str | None = No
 
     t0 = time.perf_counter()
     evaluate = programs.evaluate.lower(states, test_batches).compile()
-    if step < cfg.steps:  # not when resuming a finished run
-        chunk = programs.chunk.lower(states, train_data, place.scalar(0), data_keys).compile()
+    diverged = diverged_mask(states, step)
+    if step < cfg.steps and not diverged.any():  # the guarded chunk compiles when first needed
+        fast = programs.fast_chunk.lower(states, train_data, place.scalar(0), data_keys).compile()
     compile_s = time.perf_counter() - t0
     tail = cfg.steps % cfg.log_every  # a shorter last chunk compiles once more, only if the config asks
-    tail_chunk = make_programs(exp, length=tail).chunk if tail else None
+    tail_programs = make_programs(exp, length=tail) if tail else None
 
     bar = tqdm(total=cfg.steps, initial=step, disable=quiet or not sys.stderr.isatty(), file=sys.stderr,
                unit="step", dynamic_ncols=True)
     train_s, last_eval, last_eval_sums, first_step = 0.0, {}, {}, step
-    diverged = diverged_mask(states, step)
     diverged_at = {r: int(s) + 1 for r, s in enumerate(fetch(states.step)) if diverged[r]}
     with StopRequest(active=checkpoints is not None) as stop:
         while step < cfg.steps and not diverged.all():
-            fn = chunk if step + cfg.log_every <= cfg.steps else tail_chunk
+            full = step + cfg.log_every <= cfg.steps
+            progs = programs if full else tail_programs
             t = time.perf_counter()
-            states, metrics = fn(states, train_data, place.scalar(step), data_keys)
+            states, metrics = run_chunk(progs, fast if full and not diverged.any() else progs.fast_chunk, states,
+                                        train_data, place.scalar(step), data_keys, bool(diverged.any()))
             metrics = fetch(metrics)  # also waits for the chunk: the timing below is honest
             train_s += time.perf_counter() - t
             if checkpoints:  # the previous save wrote while this chunk ran; it is committed from here on

@@ -62,3 +62,50 @@ def test_single_replica_divergence_stops_within_a_log_interval_exit_3(tmp_path, 
     assert summary["steps"] == -(-step // 20) * 20  # stopped at the end of the interval it diverged in
     assert Checkpoints(os.path.join(w, "checkpoints")).steps() == [20]  # the last good one, nothing later
     assert max(m["step"] for m in load_run(w).metrics) == summary["steps"]
+
+
+def _chunks(exp, programs, guarded_only: bool, n: int, length: int):
+    """n chunks from a fresh init, either all through the guarded program or as `train` runs them."""
+    import jax
+
+    from jaxdl.train.trainer import diverged_mask, init_states, run_chunk
+
+    states, keys = init_states(exp, programs)
+    data = jax.device_put(exp.dataset.train)
+    losses = []
+    for i in range(n):
+        start = np.int32(i * length)
+        if guarded_only:
+            states, metrics = programs.chunk(states, data, start, keys)
+        else:
+            any_diverged = bool(diverged_mask(states, i * length).any())
+            states, metrics = run_chunk(programs, programs.fast_chunk, states, data, start, keys, any_diverged)
+        losses.append(np.asarray(metrics["loss"]))
+    return jax.device_get(states), np.concatenate(losses, axis=1)
+
+
+def test_unguarded_chunk_reruns_guarded_exactly_when_a_replica_diverges(tiny):
+    """The trainer's fast path (unguarded chunk, rerun guarded if anything went non-finite) gives bit for
+    bit the states and losses of guarded chunks throughout, and runs the guarded program only from the
+    chunk a replica diverged in."""
+    import jax
+
+    from jaxdl.train.setup import build_experiment
+    from jaxdl.train.trainer import make_programs
+
+    for rates, guarded_calls in (([1e-3, 1e-2], 0), ([1e-3, 1e3], 3)):
+        c = sgd(tiny)
+        c.sweep = sweep_dict({"optimizer.learning_rate": rates})
+        exp = build_experiment(c)
+        programs = make_programs(exp, length=20)
+        calls = []
+        guarded = programs.chunk
+        programs.chunk = lambda *a, guarded=guarded, calls=calls: calls.append(1) or guarded(*a)
+        states, losses = _chunks(exp, programs, False, 3, 20)
+        programs.chunk = guarded
+        ref_states, ref_losses = _chunks(exp, programs, True, 3, 20)
+        np.testing.assert_array_equal(losses, ref_losses)  # NaN where frozen, in both
+        for a, b in zip(jax.tree_util.tree_leaves(states), jax.tree_util.tree_leaves(ref_states), strict=True):
+            np.testing.assert_array_equal(a, b)
+        assert len(calls) == guarded_calls  # 1e3 diverges within the first chunk (steps 1-20)
+        assert np.isnan(losses[1, -1]) == (rates[1] == 1e3) and np.isfinite(losses[0]).all()
