@@ -12,7 +12,6 @@ import math
 
 import numpy as np
 import scipy.fft
-import scipy.signal
 
 from jaxdl.errors import UserError
 
@@ -27,6 +26,8 @@ def resample(audio: np.ndarray, rate_in: int, rate_out: int = SAMPLE_RATE) -> np
     if rate_in == rate_out:
         return x
     up, down = _ratio(rate_in, rate_out)
+    import scipy.signal  # 1.2 s to import: only where audio is resampled
+
     return scipy.signal.resample_poly(x, up, down, window=_antialias(up, down)).astype(np.float32)
 
 
@@ -39,6 +40,8 @@ def _ratio(rate_in: int, rate_out: int) -> tuple[int, int]:
 def _antialias(up: int, down: int) -> np.ndarray:
     """resample_poly's own default FIR filter (Kaiser, beta 5), designed once instead of on every call."""
     max_rate = max(up, down)
+    import scipy.signal
+
     return scipy.signal.firwin(2 * 10 * max_rate + 1, 1.0 / max_rate, window=("kaiser", 5.0))
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import ml_collections
 
-from jaxdl import plots
+from jaxdl import plots as figures
 from jaxdl.config import to_json
 from jaxdl.runs import load_run
 from jaxdl.train.checkpoint import Checkpoints
@@ -34,13 +34,16 @@ def _note_resume(workdir: str, step: int) -> None:
 
 
 def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *, quiet: bool = False,
-                       overwrite: bool = False, tensorboard: bool = True) -> dict[str, Any]:
+                       overwrite: bool = False, tensorboard: bool = True, dataset=None,
+                       plots: bool = True) -> dict[str, Any]:
     """Validate, then train (or resume) and write the run directory.
 
     Bad input, including a checkpoint that does not fit the config, raises UserError before any write.
-    A SIGTERM/SIGINT raises jaxdl.errors.Preempted after saving a checkpoint.
+    A SIGTERM/SIGINT raises jaxdl.errors.Preempted after saving a checkpoint. `dataset`: the config's
+    dataset already loaded (a script training several configs on one dataset). `plots=False` leaves out
+    the learning-curve figure (`jaxdl plot` draws it later).
     """
-    exp = build_experiment(config)
+    exp = build_experiment(config, dataset=dataset)
     primary = is_primary()  # of several processes (jax.distributed), only process 0 writes files
     resuming = prepare_workdir(workdir, to_json(config), overwrite, write=primary)
     sync("jaxdl_workdir_ready")
@@ -65,5 +68,6 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *, quiet
         checkpoints.close()
     if primary:
         write_json(os.path.join(workdir, "summary.json"), summary)
-        plots.learning_curves(load_run(workdir))
+        if plots:
+            figures.learning_curves(load_run(workdir))
     return summary
