@@ -58,6 +58,9 @@ def base_config() -> ml_collections.ConfigDict:
     c.dtype = "float32"  # compute dtype: float32 | bfloat16
     # devices: {} one device; else axis -> size over all devices, e.g. {"data": -1}, {"replica": 2, "data": 4}
     c.mesh = ml_collections.ConfigDict()
+    # XLA options for every compiled program of the run (jax.jit's compiler_options), e.g.
+    # {"xla_cpu_experimental_ynn_fusion_type": ""} (no YNNPACK dot fusions: faster for the MNIST-1D CNN on CPU)
+    c.compiler_options = ml_collections.ConfigDict()
     return c
 
 

@@ -25,4 +25,7 @@ def get_config():
     c.log_every = 250
     c.eval_every = 250
     c.checkpoint_every = 1000
+    # XLA:CPU's YNNPACK dot fusions run this model's small im2col matmuls ~15% slower than without them
+    # (2.5 vs 2.2 ms per 5-replica step on 2 cores); no effect on other backends
+    c.compiler_options = {"xla_cpu_experimental_ynn_fusion_type": ""}
     return c

@@ -21,7 +21,7 @@ from jaxdl.data.synthetic import synthetic_dataset
 from jaxdl.errors import UserError
 from jaxdl.train.replicas import replica_keys
 from jaxdl.train.setup import build_experiment
-from jaxdl.train.trainer import init_states, make_programs
+from jaxdl.train.trainer import compiler_options, init_states, make_programs
 
 
 def _time_trainer(exp, length: int, repeats: int) -> dict[str, Any]:
@@ -50,7 +50,8 @@ def _time_reference(exp, length: int, repeats: int) -> list[float]:
     init_keys, _ = replica_keys(exp.replicas)
     states = jax.vmap(task.init, in_axes=(0, None))(init_keys, exp.example_batch())
     carry = (states.params, states.model_state, states.opt_state, states.rng)
-    fn = jax.jit(jax.vmap(ref, in_axes=(0, None, None)), donate_argnums=0)
+    # the run's XLA options apply to the reference too, so the ratio compares the loops, not the options
+    fn = jax.jit(jax.vmap(ref, in_axes=(0, None, None)), donate_argnums=0, compiler_options=compiler_options(cfg))
     x, y = jax.device_put(exp.dataset.train["inputs"]), jax.device_put(exp.dataset.train["label"])
     times, _ = time_chunks(lambda c: fn(c, x, y)[0], carry, repeats)
     return times

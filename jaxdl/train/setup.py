@@ -44,12 +44,25 @@ def _check_positive_ints(config: ml_collections.ConfigDict) -> None:
                         f"log_every ({config.log_every})")
 
 
+def _check_compiler_options(config: ml_collections.ConfigDict) -> None:
+    """An option XLA does not know fails here, in one line, not at the first compile of the run."""
+    options = dict(config.get("compiler_options") or {})
+    if not options:
+        return
+    try:
+        jax.jit(lambda: 0, compiler_options=options).lower().compile()
+    except Exception as e:  # XLA's own message names the option
+        msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise UserError(f"compiler_options {options}: {msg}") from None
+
+
 def build_experiment(config: ml_collections.ConfigDict, dataset: Dataset | None = None) -> Experiment:
     """Validate `config` and build dataset, model, optimizer and task. Raises UserError on bad input.
 
     `dataset` may be passed to reuse arrays already loaded (tests, table scripts).
     """
     _check_positive_ints(config)
+    _check_compiler_options(config)
     if config.dtype not in DTYPES:
         raise UserError(f"unknown dtype {config.dtype!r}; choose one of {', '.join(DTYPES)}")
     replicas = layout(config)

@@ -41,6 +41,11 @@ class Programs:
     fast_chunk: Any = None
 
 
+def compiler_options(config) -> dict | None:
+    """config.compiler_options as jax.jit takes them (None: XLA's defaults)."""
+    return dict(config.get("compiler_options") or {}) or None
+
+
 def make_programs(exp: Experiment, length: int | None = None) -> Programs:
     """The run's compiled programs. With a mesh (jaxdl.train.mesh) they take and give global arrays:
     states and data keys split over "replica", data and metrics replicated, each batch split over "data"."""
@@ -59,8 +64,11 @@ def make_programs(exp: Experiment, length: int | None = None) -> Programs:
     vmap = functools.partial(jax.vmap, spmd_axis_name=place.replica_axis)
     per, rep = place.per_replica, place.replicated  # None without a mesh
 
+    options = compiler_options(cfg)
+
     def jit(fn, out_shardings=None, **kwargs):  # without a mesh: plain jit, placement left to JAX
-        return jax.jit(fn, **kwargs, **({"out_shardings": out_shardings} if place.sharded else {}))
+        return jax.jit(fn, **kwargs, **({"out_shardings": out_shardings} if place.sharded else {}),
+                       compiler_options=options)
 
     init = jit(vmap(init_one, in_axes=(0, None, 0)), per)
     return Programs(
