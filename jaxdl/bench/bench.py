@@ -1,6 +1,7 @@
 """`jaxdl bench`: the trainer's compiled chunk, timed honestly on synthetic data of the config's shapes.
 
-Reports compile time, steady-state step time (median and range of repeats, synchronised), examples/s,
+Reports compile time, steady-state step time (median and range of repeats, synchronised; the trainer, the
+reference loop and the single-replica baseline are timed in interleaved rounds), examples/s,
 FLOPs of one step from XLA's cost analysis, achieved FLOP/s and MFU where a peak is known, peak device
 memory where the backend reports it, jaxdl's steps/s over a minimal hand-written scan loop, and for K
 replicas the throughput relative to K sequential single-replica runs.
@@ -15,7 +16,7 @@ import jax
 import jax.numpy as jnp
 import ml_collections
 
-from jaxdl.bench.measure import make_reference_chunk, spread, step_flops, time_chunks
+from jaxdl.bench.measure import make_reference_chunk, spread, step_flops, time_interleaved
 from jaxdl.bench.peaks import peak_flops
 from jaxdl.data.synthetic import synthetic_dataset
 from jaxdl.errors import UserError
@@ -24,7 +25,8 @@ from jaxdl.train.setup import build_experiment
 from jaxdl.train.trainer import compiler_options, init_states, make_programs
 
 
-def _time_trainer(exp, length: int, repeats: int) -> dict[str, Any]:
+def _trainer(exp, length: int) -> dict[str, Any]:
+    """The trainer's compiled chunk as a timeable `run(states) -> states`, its compile time and states."""
     programs = make_programs(exp, length=length)
     states, data_keys = init_states(exp, programs)
     data = jax.device_put(exp.dataset.train)
@@ -39,11 +41,11 @@ def _time_trainer(exp, length: int, repeats: int) -> dict[str, Any]:
         step[0] += length
         return out
 
-    times, states = time_chunks(run, states, repeats)
-    return {"compile_s": compile_s, "times": times, "states": states}
+    return {"compile_s": compile_s, "run": run, "states": states}
 
 
-def _time_reference(exp, length: int, repeats: int) -> list[float]:
+def _reference(exp, length: int):
+    """The minimal hand-written scan loop of the same model, batch and optimizer: (run, carry)."""
     task, cfg = exp.task, exp.config
     ref = make_reference_chunk(task.model, task.tx, cfg.batch_size, exp.dataset.num_train, length,
                                exp.dataset.num_classes)
@@ -53,8 +55,7 @@ def _time_reference(exp, length: int, repeats: int) -> list[float]:
     # the run's XLA options apply to the reference too, so the ratio compares the loops, not the options
     fn = jax.jit(jax.vmap(ref, in_axes=(0, None, None)), donate_argnums=0, compiler_options=compiler_options(cfg))
     x, y = jax.device_put(exp.dataset.train["inputs"]), jax.device_put(exp.dataset.train["label"])
-    times, _ = time_chunks(lambda c: fn(c, x, y)[0], carry, repeats)
-    return times
+    return (lambda c: fn(c, x, y)[0]), carry
 
 
 def bench(config: ml_collections.ConfigDict, replicas: int | None = None, steps: int = 100,
@@ -74,14 +75,22 @@ def bench(config: ml_collections.ConfigDict, replicas: int | None = None, steps:
     exp = build_experiment(config, dataset=dataset)
     k = len(exp.replicas)
 
-    trainer = _time_trainer(exp, steps, repeats)
-    reference = _time_reference(exp, steps, repeats)
+    trainer = _trainer(exp, steps)
+    runs = {"trainer": (trainer["run"], trainer["states"]), "reference": _reference(exp, steps)}
+    if sequential_baseline and k > 1:
+        one = config.copy_and_resolve_references()
+        with one.unlocked():
+            one.replicas = 1
+            one.sweep = ml_collections.ConfigDict({}, allow_dotted_keys=True)
+        single = _trainer(build_experiment(one, dataset=dataset), steps)
+        runs["single"] = (single["run"], single["states"])
+    times, carries = time_interleaved(runs, repeats)  # in rounds: the ratios below are of one period
     first = {key: v[: config.batch_size] for key, v in dataset.train.items()}
-    flops, flops_source = step_flops(exp.task, trainer["states"], jax.device_put(first))
+    flops, flops_source = step_flops(exp.task, carries["trainer"], jax.device_put(first))
 
     device = jax.devices()[0]
-    step_s = spread([t / steps for t in trainer["times"]])
-    ref_step_s = spread([t / steps for t in reference])
+    step_s = spread([t / steps for t in times["trainer"]])
+    ref_step_s = spread([t / steps for t in times["reference"]])
     achieved = flops / step_s["median"] if flops else None
     peak = peak_flops(device.device_kind, config.dtype)
     mem = (device.memory_stats() or {}).get("peak_bytes_in_use") if hasattr(device, "memory_stats") else None
@@ -102,13 +111,8 @@ def bench(config: ml_collections.ConfigDict, replicas: int | None = None, steps:
         "reference_step_s": ref_step_s,
         "vs_reference": ref_step_s["median"] / step_s["median"],  # jaxdl steps/s over the reference's
     }
-    if sequential_baseline and k > 1:
-        one = config.copy_and_resolve_references()
-        with one.unlocked():
-            one.replicas = 1
-            one.sweep = ml_collections.ConfigDict({}, allow_dotted_keys=True)
-        single = _time_trainer(build_experiment(one, dataset=dataset), steps, repeats)
-        single_step = spread([t / steps for t in single["times"]])["median"]
+    if "single" in times:
+        single_step = spread([t / steps for t in times["single"]])["median"]
         # K sequential runs take K * single_step per step of each; the vmapped run takes step_s.
         report["vs_sequential"] = k * single_step / step_s["median"]
         report["single_replica_step_s"] = single_step

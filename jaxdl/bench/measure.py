@@ -14,19 +14,21 @@ import optax
 from jaxdl.data import to_float
 
 
-def time_chunks(run: Callable, carry, repeats: int) -> tuple[list[float], object]:
-    """Seconds per call of `carry = run(carry)` over `repeats` calls after one warm-up call.
+def time_interleaved(runs: dict[str, tuple[Callable, object]], repeats: int) -> tuple[dict, dict]:
+    """Seconds per call of `carry = run(carry)` for each name -> (run, carry), `repeats` calls each after
+    one warm-up call, taken in rounds (one call of each per round) so that a shared machine's drift hits
+    every program alike and their ratios stay meaningful. Returns ({name: [seconds]}, {name: last carry}).
 
-    `run` must return the next carry; each call is synchronised with block_until_ready, so the time is
-    device time plus dispatch, not just enqueueing.
+    Each call is synchronised with block_until_ready: device time plus dispatch, not just enqueueing.
     """
-    carry = jax.block_until_ready(run(carry))  # warm-up: first-call allocation, caches
-    times = []
+    carries = {name: jax.block_until_ready(run(carry)) for name, (run, carry) in runs.items()}  # warm-up
+    times = {name: [] for name in runs}
     for _ in range(repeats):
-        t = time.perf_counter()
-        carry = jax.block_until_ready(run(carry))
-        times.append(time.perf_counter() - t)
-    return times, carry
+        for name, (run, _) in runs.items():
+            t = time.perf_counter()
+            carries[name] = jax.block_until_ready(run(carries[name]))
+            times[name].append(time.perf_counter() - t)
+    return times, carries
 
 
 def spread(times: list[float]) -> dict[str, float]:
