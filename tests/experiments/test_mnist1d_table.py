@@ -21,7 +21,7 @@ def table_script():
 
 def test_table_end_to_end_on_tiny_override(table_script, tmp_path, capsys):
     workdir = str(tmp_path / "table")
-    argv = ["--workdir", workdir, "--models", "logreg,mlp", "--replicas", "2",
+    argv = ["--workdir", workdir, "--models", "logreg,mlp", "--replicas", "2", "--jobs", "1",
             "--config.steps=20", "--config.log_every=10", "--config.eval_every=10"]
     assert table_script.main(argv) == 0
     models = load_table(workdir)
@@ -47,3 +47,23 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(table_script, tmp_path,
         assert not os.path.exists(workdir)
         err = capsys.readouterr().err
         assert err.startswith("mnist1d_table: error:") and err.count("\n") == 1
+
+
+def test_jobs_split_the_models_and_give_the_same_numbers(table_script, tmp_path, capsys):
+    """--jobs 2 trains the models in two processes at once; every number but the timings is the same."""
+    assert table_script.job_groups(("logreg", "mlp", "cnn", "gru"), 2) == [["gru"], ["logreg", "mlp", "cnn"]]
+    assert table_script.job_groups(("logreg", "mlp"), 4) == [["mlp"], ["logreg"]]
+    common = ["--models", "logreg,mlp", "--replicas", "2", "--config.steps=20", "--config.log_every=10",
+              "--config.eval_every=10"]
+    tables = {}
+    for jobs in ("1", "2"):
+        workdir = str(tmp_path / f"jobs{jobs}")
+        assert table_script.main(["--workdir", workdir, "--jobs", jobs, *common]) == 0
+        tables[jobs] = json.load(open(os.path.join(workdir, "table.json")))
+        assert not [n for n in os.listdir(workdir) if n.startswith(".jobs-")]  # the jobs' parts are gone
+    assert tables["2"]["jobs"] == 2 and tables["1"]["jobs"] == 1
+    for name in ("logreg", "mlp"):
+        one, two = tables["1"]["models"][name], tables["2"]["models"][name]
+        assert one["accuracy"] == two["accuracy"] and one["best_over_evals_mean"] == two["best_over_evals_mean"]
+    assert "2 processes at once" in open(os.path.join(str(tmp_path / "jobs2"), "table.md")).read()
+    assert "mlp" in capsys.readouterr().out
