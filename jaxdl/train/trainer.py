@@ -1,9 +1,11 @@
 """The one trainer: a thin Python driver around compiled, vmapped chunks of training steps.
 
-    run_chunk = jax.jit(jax.vmap(chunk, in_axes=(0, None, None, 0)), donate_argnums=0)
+    jax.jit(jax.vmap(chunk, in_axes=(0, None, None, 0)))
 
-trains every replica (seeds x sweep points) in one program. Everything inside is pure; logging,
-evaluation bookkeeping, checkpoints, preemption, divergence bookkeeping, files and the progress bar live here.
+trains every replica (seeds x sweep points) in one program; `run_chunk` runs it without the per-step
+divergence guard first and again with it only when some replica went non-finite (jaxdl/train/loop.py).
+Everything inside is pure; logging, evaluation bookkeeping, checkpoints, preemption, divergence bookkeeping,
+files and the progress bar live here.
 """
 
 from __future__ import annotations
@@ -79,13 +81,13 @@ def make_programs(exp: Experiment, length: int | None = None) -> Programs:
     )
 
 
-def run_chunk(programs: Programs, fast, states: TrainState, data, start, data_keys, any_diverged: bool):
+def run_chunk(programs: Programs, states: TrainState, data, start, data_keys, any_diverged: bool, fast=None):
     """One chunk of training as `train` runs it -> (states, metrics). While no replica has diverged it runs
-    `fast` (the compiled `programs.fast_chunk`); if some replica ended it non-finite, the same chunk runs again
-    from the same start through the guarded `programs.chunk`, which freezes that replica at the exact step
-    (jaxdl/train/loop.py). Once a replica is frozen, every later chunk is guarded."""
+    `programs.fast_chunk` (or `fast`, the same compiled ahead); if some replica ended it non-finite, the same
+    chunk runs again from the same start through the guarded `programs.chunk`, which freezes that replica at
+    the exact step (jaxdl/train/loop.py). Once a replica is frozen, every later chunk is guarded."""
     if not any_diverged:
-        new, metrics, finite = fast(states, data, start, data_keys)
+        new, metrics, finite = (fast or programs.fast_chunk)(states, data, start, data_keys)
         if fetch(finite).all():
             return new, metrics
     return programs.chunk(states, data, start, data_keys)
@@ -164,7 +166,7 @@ def train(exp: Experiment, log, *, quiet: bool = False, workdir: str | None = No
 
     t0 = time.perf_counter()
     evaluate = programs.evaluate.lower(states, test_batches).compile()
-    diverged = diverged_mask(states, step)
+    diverged, fast = diverged_mask(states, step), None
     if step < cfg.steps and not diverged.any():  # the guarded chunk compiles when first needed
         fast = programs.fast_chunk.lower(states, train_data, place.scalar(0), data_keys).compile()
     compile_s = time.perf_counter() - t0
@@ -177,11 +179,10 @@ def train(exp: Experiment, log, *, quiet: bool = False, workdir: str | None = No
     diverged_at = {r: int(s) + 1 for r, s in enumerate(fetch(states.step)) if diverged[r]}
     with StopRequest(active=checkpoints is not None) as stop:
         while step < cfg.steps and not diverged.all():
-            full = step + cfg.log_every <= cfg.steps
-            progs = programs if full else tail_programs
+            progs, compiled = (programs, fast) if step + cfg.log_every <= cfg.steps else (tail_programs, None)
             t = time.perf_counter()
-            states, metrics = run_chunk(progs, fast if full and not diverged.any() else progs.fast_chunk, states,
-                                        train_data, place.scalar(step), data_keys, bool(diverged.any()))
+            states, metrics = run_chunk(progs, states, train_data, place.scalar(step), data_keys,
+                                        bool(diverged.any()), compiled)
             metrics = fetch(metrics)  # also waits for the chunk: the timing below is honest
             train_s += time.perf_counter() - t
             if checkpoints:  # the previous save wrote while this chunk ran; it is committed from here on

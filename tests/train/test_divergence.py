@@ -79,7 +79,7 @@ def _chunks(exp, programs, guarded_only: bool, n: int, length: int):
             states, metrics = programs.chunk(states, data, start, keys)
         else:
             any_diverged = bool(diverged_mask(states, i * length).any())
-            states, metrics = run_chunk(programs, programs.fast_chunk, states, data, start, keys, any_diverged)
+            states, metrics = run_chunk(programs, states, data, start, keys, any_diverged)
         losses.append(np.asarray(metrics["loss"]))
     return jax.device_get(states), np.concatenate(losses, axis=1)
 
