@@ -1,5 +1,5 @@
 """`GRULayer`: one direction of a GRU over a whole sequence, the same function and parameters as flax's
-`nn.RNN(nn.GRUCell)`, with a hand-written backward pass that keeps each time step down to one fused kernel.
+`nn.RNN(nn.GRUCell)`, written so that XLA:CPU runs each of its loops as one compiled kernel.
 
 Why (measured on a 2-core CPU, the MNIST-1D bidirectional GRU, hidden 6, 40 steps, batch 100, 5 replicas;
 experiments/RESULTS.md): a tiny recurrence is bound by per-op overhead, not by FLOPs. Through flax's cell
@@ -7,12 +7,14 @@ every step is ~20 XLA ops forward and ~30 backward (three 6x6 matmuls, their wei
 and accumulations, one dynamic-update-slice per saved activation). Here:
 
 - the input projections of all time steps are one matmul before the loop;
-- the recurrent product `h @ U` of a small hidden size (<= `SMALL_HIDDEN`) is written out as a sum of
-  `hidden` broadcast multiplies, so the whole step (product, gates, new state) fuses into one elementwise
-  kernel, replicas and batch alike, with no per-step matmul call;
-- every activation the backward pass needs is saved as one [B, 5H] slab per step;
-- the backward loop computes only the per-step cotangents; the weight gradients are one matmul over all
-  time steps after the loop (autodiff of a scan accumulates them step by step inside the loop).
+- the recurrent product `h @ U` of a small hidden size (<= `SMALL_HIDDEN`) is written out as `hidden`
+  broadcast multiply-adds: a loop without a matmul, which XLA:CPU compiles into one kernel when its
+  small-loop threshold allows (jaxdl/__init__.py raises it), instead of dispatching every op of every step;
+- inside the loops arrays are feature-major ([T, C, B], state [H, B]) so each step's elementwise work runs
+  along the batch, the vectorisable dimension;
+- a hand-written backward pass (`jax.custom_vjp`) saves the activations it needs, computes only the
+  per-step cotangents in its loop, and the weight gradients as one matmul over all time steps after it
+  (autodiff of a scan accumulates them step by step inside the loop).
 
 Math (flax's GRUCell): r = s(x Wir + bir + h Uhr), z = s(x Wiz + biz + h Uhz),
 n = tanh(x Win + bin + r * (h Uhn + bhn)), h' = (1 - z) n + z h.
