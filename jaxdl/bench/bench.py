@@ -13,7 +13,6 @@ import time
 from typing import Any
 
 import jax
-import jax.numpy as jnp
 import ml_collections
 
 from jaxdl.bench.measure import make_reference_chunk, spread, step_flops, time_interleaved
@@ -29,15 +28,16 @@ def _trainer(exp, length: int) -> dict[str, Any]:
     """The trainer's compiled chunk as a timeable `run(states) -> states`, its compile time and states."""
     programs = make_programs(exp, length=length)
     states, data_keys = init_states(exp, programs)
-    data = jax.device_put(exp.dataset.train)
+    place = exp.placement
+    data = place.put(exp.dataset.train, place.replicated)
     t = time.perf_counter()
     # the program `train` runs while no replica has diverged (jaxdl.train.trainer.run_chunk)
-    chunk = programs.fast_chunk.lower(states, data, jnp.int32(0), data_keys).compile()
+    chunk = programs.fast_chunk.lower(states, data, place.scalar(0), data_keys).compile()
     compile_s = time.perf_counter() - t
     step = [0]
 
     def run(states):
-        out, _, _ = chunk(states, data, jnp.int32(step[0]), data_keys)
+        out, _, _ = chunk(states, data, place.scalar(step[0]), data_keys)
         step[0] += length
         return out
 
@@ -51,10 +51,11 @@ def _reference(exp, length: int):
                                exp.dataset.num_classes)
     init_keys, _ = replica_keys(exp.replicas)
     states = jax.vmap(task.init, in_axes=(0, None))(init_keys, exp.example_batch())
-    carry = (states.params, states.model_state, states.opt_state, states.rng)
-    # the run's XLA options apply to the reference too, so the ratio compares the loops, not the options
+    # the run's XLA options and device layout apply to the reference too, so the ratio compares the loops
+    place = exp.placement
+    carry = place.put((states.params, states.model_state, states.opt_state, states.rng), place.per_replica)
     fn = jax.jit(jax.vmap(ref, in_axes=(0, None, None)), donate_argnums=0, compiler_options=compiler_options(cfg))
-    x, y = jax.device_put(exp.dataset.train["inputs"]), jax.device_put(exp.dataset.train["label"])
+    x, y = place.put((exp.dataset.train["inputs"], exp.dataset.train["label"]), place.replicated)
     return (lambda c: fn(c, x, y)[0]), carry
 
 
@@ -86,9 +87,11 @@ def bench(config: ml_collections.ConfigDict, replicas: int | None = None, steps:
         runs["single"] = (single["run"], single["states"])
     times, carries = time_interleaved(runs, repeats)  # in rounds: the ratios below are of one period
     first = {key: v[: config.batch_size] for key, v in dataset.train.items()}
-    flops, flops_source = step_flops(exp.task, carries["trainer"], jax.device_put(first))
+    # counted on one device: a program split over d devices reports the FLOPs of one device's share
+    flops, flops_source = step_flops(exp.task, jax.device_get(carries["trainer"]), first)
 
-    device = jax.devices()[0]
+    device, place = jax.devices()[0], exp.placement
+    num_devices = place.mesh.devices.size if place.sharded else 1  # the devices the run uses
     step_s = spread([t / steps for t in times["trainer"]])
     ref_step_s = spread([t / steps for t in times["reference"]])
     achieved = flops / step_s["median"] if flops else None
@@ -97,7 +100,8 @@ def bench(config: ml_collections.ConfigDict, replicas: int | None = None, steps:
     report = {
         "config": {"dataset": config.dataset.name, "model": dict(config.model), "dtype": config.dtype,
                    "batch_size": config.batch_size, "optimizer": config.optimizer.name},
-        "backend": jax.default_backend(), "device": device.device_kind, "num_devices": jax.device_count(),
+        "backend": jax.default_backend(), "device": device.device_kind, "num_devices": num_devices,
+        "mesh": place.shape,
         "replicas": k, "steps_per_chunk": steps, "repeats": repeats,
         "compile_s": trainer["compile_s"],
         "step_s": step_s,
@@ -126,7 +130,8 @@ def format_report(r: dict[str, Any]) -> str:
     s = r["step_s"]
     mfu = "n/a (no peak for this device)" if r["mfu"] is None else f"{100 * r['mfu']:.1f}%"
     lines = [
-        f"device           {r['device']} ({r['backend']}, {r['num_devices']} device(s))",
+        f"device           {r['device']} ({r['backend']}, {r['num_devices']} device(s)"
+        + (f", mesh {r['mesh']})" if r["mesh"] else ")"),
         f"model            {r['config']['model'].get('name')} on {r['config']['dataset']} shapes, "
         f"batch {r['config']['batch_size']}, {r['config']['dtype']}, {r['replicas']} replica(s)",
         f"compile          {r['compile_s']:.2f} s (chunk of {r['steps_per_chunk']} steps)",

@@ -37,7 +37,7 @@ def restore_run(workdir: str, step: int | None = None):
         raise UserError(f"no checkpoint of step {step} in {checkpoints.directory}; "
                         f"available: {', '.join(map(str, available))}")
     with config.unlocked():  # evaluated on one device, whatever mesh trained it (orbax reassembles the arrays)
-        config.mesh = ml_collections.ConfigDict()
+        config.mesh = ml_collections.ConfigDict({"replica": 1})
     exp = build_experiment(config)
     programs = make_programs(exp)
     states, data_keys = init_states(exp, programs)

@@ -77,6 +77,11 @@ class Placement:
         """vmap's spmd_axis_name: batch constraints inside the vmapped step gain this leading axis."""
         return "replica" if self.sharded and "replica" in self.mesh.axis_names else None
 
+    @property
+    def shape(self) -> dict[str, int]:
+        """Mesh axis -> size ({}: one device)."""
+        return dict(self.mesh.shape) if self.sharded else {}
+
     def _named(self, *spec) -> NamedSharding:
         return NamedSharding(self.mesh, PartitionSpec(*spec))
 
@@ -124,6 +129,27 @@ def fetch(tree: Any) -> Any:
     return jax.tree_util.tree_map(one, tree)
 
 
+def replica_devices(num_replicas: int, num_devices: int) -> int:
+    """How many devices `num_replicas` replicas split over evenly: the largest divisor of K <= the devices."""
+    return max(d for d in range(1, min(num_replicas, num_devices) + 1) if num_replicas % d == 0)
+
+
+def auto_placement(num_replicas: int) -> Placement:
+    """The layout when `config.mesh` is empty: on CPU the replicas split over the host devices (one per core,
+    see jaxdl/__init__.py) as a mesh {"replica": d}, d = replica_devices(K, cores); otherwise one device.
+
+    Why: XLA:CPU runs the d devices' programs concurrently, so d replica groups train side by side, while on
+    one device every small op is split over the cores, which then wait for each other (measured in
+    experiments/RESULTS.md). Replica r's numbers may round differently than on one device.
+    """
+    if jax.default_backend() != "cpu":
+        return Placement()
+    d = replica_devices(num_replicas, jax.device_count())
+    if d == 1:
+        return Placement()
+    return Placement(jax.make_mesh((d,), ("replica",), axis_types=(AxisType.Auto,), devices=jax.devices()[:d]))
+
+
 def build_placement(config: ml_collections.ConfigDict, num_replicas: int) -> Placement:
     """The Placement `config.mesh` asks for, after checking it against the devices, replicas and batches."""
     spec = dict(config.get("mesh") or {})
@@ -131,7 +157,10 @@ def build_placement(config: ml_collections.ConfigDict, num_replicas: int) -> Pla
         if jax.process_count() > 1:
             raise UserError(f"{jax.process_count()} processes need a device mesh, e.g. "
                             "--config.mesh='{\"data\": -1}'")
-        return Placement()
+        return auto_placement(num_replicas)
+    one_device = all(type(size) is int and size == 1 for size in spec.values()) and set(spec) <= set(AXES)
+    if one_device and jax.process_count() == 1:
+        return Placement()  # e.g. {"replica": 1}: everything on one device, whatever the device count
     sizes = mesh_shape(spec, jax.device_count())
     if num_replicas % sizes.get("replica", 1):
         raise UserError(f"mesh axis replica={sizes['replica']} does not divide the {num_replicas} replica(s)")

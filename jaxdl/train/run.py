@@ -56,7 +56,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *, quiet
             if os.path.exists(os.path.join(workdir, "summary.json")):  # rewritten when the resumed run ends
                 os.remove(os.path.join(workdir, "summary.json"))
         else:
-            write_json(os.path.join(workdir, "env.json"), environment([r.__dict__ for r in exp.replicas]))
+            env = environment([r.__dict__ for r in exp.replicas], exp.placement.shape)
+            write_json(os.path.join(workdir, "env.json"), env)
         if hasattr(exp.dataset, "write_artifacts"):  # e.g. a text dataset's vocabulary, for later evaluation
             exp.dataset.write_artifacts(workdir)
     log = MetricsLog(workdir, tensorboard=tensorboard, start_step=start.step) if primary else NullLog()

@@ -54,7 +54,8 @@ def git_commit() -> str | None:
         return None
 
 
-def environment(replicas: list[dict[str, Any]]) -> dict[str, Any]:
+def environment(replicas: list[dict[str, Any]], mesh: dict[str, int] | None = None) -> dict[str, Any]:
+    """env.json: versions, devices, XLA flags, command, and `mesh`, the run's device layout ({}: one device)."""
     import flax
     import jax
     import optax
@@ -65,7 +66,8 @@ def environment(replicas: list[dict[str, Any]]) -> dict[str, Any]:
         "backend": jax.default_backend(),
         "devices": [str(d) for d in jax.devices()],  # of every process
         "process_count": jax.process_count(),
-        "xla_flags": os.environ.get("XLA_FLAGS", ""),  # jaxdl/__init__.py adds a CPU loop threshold
+        "mesh": mesh or {},
+        "xla_flags": os.environ.get("XLA_FLAGS", ""),  # jaxdl/__init__.py adds a CPU loop threshold, host devices
         "git_commit": git_commit(),
         "command": sys.argv,
         "start_time": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),

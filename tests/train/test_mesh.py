@@ -8,12 +8,13 @@ import socket
 import subprocess
 import sys
 
+import jax
 import numpy as np
 import pytest
 
 from jaxdl.cli import main
 from jaxdl.errors import UserError
-from jaxdl.train.mesh import mesh_shape
+from jaxdl.train.mesh import mesh_shape, replica_devices
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CONFIG = os.path.join(ROOT, "tests", "configs", "tiny_mlp.py")
@@ -42,6 +43,7 @@ for name, model, mesh in json.loads(sys.argv[2]):
     chunk = programs.chunk.lower(states, train, exp.placement.scalar(0), keys).compile()
     out[name] = jax.device_get(chunk(states, train, exp.placement.scalar(0), keys)[1]["loss"]).tolist()
     out[name + "_all_reduce"] = "all-reduce" in chunk.as_text()
+    out[name + "_mesh"] = exp.placement.shape
 from jaxdl.errors import UserError
 for key, bad in [("batch_size", [("batch_size", "66"), ("mesh", '{"data": 4}')]),
                  ("replicas", [("replicas", "3"), ("mesh", '{"replica": 2, "data": 2}')])]:
@@ -56,6 +58,17 @@ print(json.dumps(out))
 """
 
 
+def test_replicas_split_over_the_largest_divisor_that_fits():
+    assert [replica_devices(k, 2) for k in (1, 2, 3, 5, 8)] == [1, 2, 1, 1, 2]
+    assert [replica_devices(k, 4) for k in (2, 3, 6, 8, 12)] == [2, 3, 3, 4, 4]
+
+
+def test_the_default_layout_is_recorded(tiny_run):
+    """tiny_run trains 2 replicas with no mesh: on CPU they split over the host devices, and env.json says so."""
+    d = replica_devices(2, jax.device_count()) if jax.default_backend() == "cpu" else 1
+    assert json.load(open(os.path.join(tiny_run, "env.json")))["mesh"] == ({"replica": d} if d > 1 else {})
+
+
 def test_mesh_shapes_and_their_errors():
     assert mesh_shape({"data": -1}, 8) == {"data": 8}
     assert mesh_shape({"replica": 2, "data": -1}, 8) == {"replica": 2, "data": 4}
@@ -65,9 +78,12 @@ def test_mesh_shapes_and_their_errors():
             mesh_shape(spec, devices)
 
 
-@pytest.mark.parametrize("mesh,expect", [('{"data": 2}', "needs 2 devices, there are 1"),
+@pytest.mark.parametrize("mesh,expect", [('{"data": N}', "needs N devices, there are D"),
                                          ('{"replica": 1, "data": -1, "pipe": 1}', "unknown mesh axis")])
 def test_bad_mesh_is_one_line_exit_2_and_writes_nothing(tmp_path, capsys, mesh, expect):
+    # one more device than there are (jaxdl asks for one host device per core)
+    n, d = str(jax.device_count() + 1), str(jax.device_count())
+    mesh, expect = mesh.replace("N", n), expect.replace("N", n).replace("D", d)
     w = tmp_path / "run"
     assert main(["train", "--config", CONFIG, "--workdir", str(w), f"--config.mesh={mesh}"]) == 2
     err = capsys.readouterr().err.strip()
@@ -81,20 +97,25 @@ def test_half_given_distributed_flags_are_refused(tmp_path, capsys):
 
 
 def test_four_devices_match_one_device(cli_env):
-    """Data parallel over 4 devices, and 2 replicas x 2-way data parallel, give the 1-device per-step losses;
-    with BatchNorm too (its statistics are over the global batch, else the losses would differ)."""
-    runs = [("single", None, "{}"), ("data4", None, '{"data": -1}'), ("r2d2", None, '{"replica": 2, "data": 2}'),
-            ("bn_single", '{"name": "resnet_tiny"}', "{}"), ("bn_data4", '{"name": "resnet_tiny"}', '{"data": 4}')]
+    """Data parallel over 4 devices, 2 replicas x 2-way data parallel, and the default layout on CPU (the 2
+    replicas split over 2 of the 4 host devices) give the 1-device per-step losses; with BatchNorm too (its
+    statistics are over the global batch, else the losses would differ)."""
+    one = '{"replica": 1}'  # one device, whatever the device count
+    runs = [("single", None, one), ("data4", None, '{"data": -1}'), ("r2d2", None, '{"replica": 2, "data": 2}'),
+            ("auto", None, "{}"), ("bn_single", '{"name": "resnet_tiny"}', one),
+            ("bn_data4", '{"name": "resnet_tiny"}', '{"data": 4}')]
     out = subprocess.run([sys.executable, "-c", FOUR_DEVICES, CONFIG, json.dumps(runs)], env=cli_env, cwd=ROOT,
                          capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-3000:]
     res = json.loads(out.stdout.strip().splitlines()[-1])
     single = np.array(res["single"])
     assert single.shape == (2, 50)
-    assert not res["single_all_reduce"]
+    assert not res["single_all_reduce"] and res["single_mesh"] == {}
     for name in ("data4", "r2d2"):
         np.testing.assert_allclose(np.array(res[name]), single, rtol=1e-5, err_msg=name)
         assert res[name + "_all_reduce"], f"{name}: the compiled step does not split the batch"
+    assert res["auto_mesh"] == {"replica": 2} and not res["auto_all_reduce"]
+    np.testing.assert_allclose(np.array(res["auto"]), single, rtol=1e-5)
     np.testing.assert_allclose(np.array(res["bn_data4"]), np.array(res["bn_single"]), rtol=1e-5)
     assert res["bn_data4_all_reduce"]
     assert "batch_size 66 is not divisible by the mesh's data axis (4 devices)" in res["refused_batch_size"]
@@ -110,6 +131,7 @@ def free_port() -> int:
 def two_processes(env, argv, workdir, kill_at=0):
     """Both processes of one run; with kill_at, both SIGKILL themselves after that step's train metrics."""
     port, procs = free_port(), []
+    env = dict(env, XLA_FLAGS="--xla_force_host_platform_device_count=1")  # one device per process
     for i in range(2):
         args = ["train", "--config", CONFIG, "--workdir", str(workdir), "--quiet", '--config.mesh={"data": -1}',
                 "--coordinator", f"127.0.0.1:{port}", "--num_processes", "2", "--process_id", str(i),
