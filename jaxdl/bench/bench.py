@@ -24,8 +24,9 @@ from jaxdl.train.setup import build_experiment
 from jaxdl.train.trainer import compiler_options, init_states, make_programs
 
 
-def _trainer(exp, length: int) -> dict[str, Any]:
-    """The trainer's compiled chunk as a timeable `run(states) -> states`, its compile time and states."""
+def trainer_run(exp, length: int) -> dict[str, Any]:
+    """The trainer's compiled chunk as a timeable `run(states) -> states`, its compile time, the initial
+    states and the data keys [K, 2]."""
     programs = make_programs(exp, length=length)
     states, data_keys = init_states(exp, programs)
     place = exp.placement
@@ -41,7 +42,7 @@ def _trainer(exp, length: int) -> dict[str, Any]:
         step[0] += length
         return out
 
-    return {"compile_s": compile_s, "run": run, "states": states}
+    return {"compile_s": compile_s, "run": run, "states": states, "keys": data_keys}
 
 
 def _reference(exp, length: int):
@@ -76,14 +77,14 @@ def bench(config: ml_collections.ConfigDict, replicas: int | None = None, steps:
     exp = build_experiment(config, dataset=dataset)
     k = len(exp.replicas)
 
-    trainer = _trainer(exp, steps)
+    trainer = trainer_run(exp, steps)
     runs = {"trainer": (trainer["run"], trainer["states"]), "reference": _reference(exp, steps)}
     if sequential_baseline and k > 1:
         one = config.copy_and_resolve_references()
         with one.unlocked():
             one.replicas = 1
             one.sweep = ml_collections.ConfigDict({}, allow_dotted_keys=True)
-        single = _trainer(build_experiment(one, dataset=dataset), steps)
+        single = trainer_run(build_experiment(one, dataset=dataset), steps)
         runs["single"] = (single["run"], single["states"])
     times, carries = time_interleaved(runs, repeats)  # in rounds: the ratios below are of one period
     first = {key: v[: config.batch_size] for key, v in dataset.train.items()}
