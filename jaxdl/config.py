@@ -56,7 +56,8 @@ def base_config() -> ml_collections.ConfigDict:
     c.checkpoint_every = 0  # 0: at every evaluation; else a multiple of log_every
     c.keep_checkpoints = 3
     c.dtype = "float32"  # compute dtype: float32 | bfloat16
-    # devices: {} one device; else axis -> size over all devices, e.g. {"data": -1}, {"replica": 2, "data": 4}
+    # devices: {} one device (on CPU: the replicas split over one host device per core, jaxdl/train/mesh.py);
+    # {"replica": 1} one device; else axis -> size over all devices, e.g. {"data": -1}, {"replica": 2, "data": 4}
     c.mesh = ml_collections.ConfigDict()
     # XLA options for every compiled program of the run (jax.jit's compiler_options), e.g.
     # {"xla_cpu_experimental_ynn_fusion_type": ""} (no YNNPACK dot fusions: faster for the MNIST-1D CNN on CPU)
