@@ -23,12 +23,13 @@ from jaxdl.train.setup import build_experiment
 from jaxdl.train.trainer import make_programs, restore_or_init, train
 
 
-def _note_resume(workdir: str, step: int) -> None:
-    """env.json keeps the original run's environment; each resume is appended to its "resumes" list."""
+def _note_resume(workdir: str, step: int, mesh: dict[str, int]) -> None:
+    """env.json keeps the original run's environment; each resume is appended to its "resumes" list, with
+    the device layout it ran on (a resume may run on other devices: the numbers then round differently)."""
     path = os.path.join(workdir, "env.json")
     env = json.load(open(path)) if os.path.exists(path) else {}
     env.setdefault("resumes", []).append(
-        {"step": step, "command": sys.argv,
+        {"step": step, "command": sys.argv, "mesh": mesh,
          "time": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")})
     write_json(path, env)
 
@@ -52,7 +53,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *, quiet
     start = restore_or_init(exp, programs, checkpoints if resuming else None)
     if primary:
         if start.step:
-            _note_resume(workdir, start.step)
+            _note_resume(workdir, start.step, exp.placement.shape)
             if os.path.exists(os.path.join(workdir, "summary.json")):  # rewritten when the resumed run ends
                 os.remove(os.path.join(workdir, "summary.json"))
         else:

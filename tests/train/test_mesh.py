@@ -168,3 +168,20 @@ def test_two_processes_train_like_one_and_resume_after_both_are_killed(cli_env, 
     assert codes == [0, 0], outs[0][1][-2000:] + outs[1][1][-2000:]
     assert open(b / "metrics.jsonl").read() == open(a / "metrics.jsonl").read()  # bitwise the same run
     assert json.load(open(b / "env.json"))["resumes"][0]["step"] == 40
+
+
+def test_a_one_device_run_resumes_split_over_the_host_devices(cli_env, faulty_argv, tiny_run, tmp_path):
+    """Killed at step 60 on one device (host devices off), resumed from checkpoint 40 with the default layout
+    (on a multi-core CPU the 2 replicas split over 2 devices): the same run to rounding, and env.json records
+    the layout of the start and of the resume."""
+    if jax.default_backend() != "cpu" or replica_devices(2, jax.device_count()) == 1:
+        pytest.skip("needs a CPU with 2+ host devices")
+    w = tmp_path / "run"
+    one_device = dict(cli_env, XLA_FLAGS="--xla_force_host_platform_device_count=1")
+    out = subprocess.run([*faulty_argv("kill_at", 60), "train", "--config", CONFIG, "--workdir", str(w), "--quiet"],
+                         env=one_device, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert out.returncode == -signal.SIGKILL, out.stderr[-2000:]
+    assert main(["train", "--config", CONFIG, "--workdir", str(w), "--quiet"]) == 0
+    env = json.load(open(w / "env.json"))
+    assert env["mesh"] == {} and [(r["step"], r["mesh"]) for r in env["resumes"]] == [(40, {"replica": 2})]
+    np.testing.assert_allclose(losses(w), losses(tiny_run), rtol=1e-5)
