@@ -1,0 +1,31 @@
+"""ImageNet (TFDS `imagenet2012`, 224 px), ResNet-50 v1, SGD + Nesterov 0.1 x batch/256, cosine, wd 1e-4,
+label smoothing 0.1: the shape of issue #5's accelerator benchmark (synthetic data, no dataset needed):
+
+    jaxdl bench --config experiments/configs/imagenet_resnet50.py --config.dtype=bfloat16 --json r50.json
+
+Training needs the real data prepared once on a machine with network and TensorFlow (`imagenet2012` is a
+manual download; see TFDS), then `--config.data_dir=...`. jaxdl has no image augmentation or streaming
+input pipeline yet (the whole split is loaded into memory), so this config is for benchmarks; no accuracy
+is claimed.
+"""
+
+from jaxdl.config import base_config
+
+
+def get_config():
+    c = base_config()
+    c.dataset.name = "imagenet2012"
+    c.model = dict(name="resnet50")
+    c.task.label_smoothing = 0.1
+    c.optimizer.name = "nesterov"
+    c.optimizer.learning_rate = 0.1
+    c.optimizer.momentum = 0.9
+    c.optimizer.weight_decay = 1e-4
+    c.optimizer.schedule = "cosine"
+    c.batch_size = 256
+    c.steps = 5005 * 90  # 90 epochs of 1,281,167 images
+    c.log_every = 500
+    c.eval_every = 5000
+    c.eval_batch_size = 500
+    c.checkpoint_every = 5000
+    return c
