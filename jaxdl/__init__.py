@@ -24,8 +24,9 @@ def with_small_loop_threshold(flags: str, threshold: int = 4 << 20) -> str:
 
 # One XLA:CPU device per core: with no `config.mesh`, a run's replicas are split over them
 # (jaxdl/train/mesh.py, auto_placement) and the devices' programs run concurrently, which beats one program
-# whose every small op is split over both cores (K = 8 on 2 cores: MNIST MLP 1.09x, MNIST-1D CNN 1.34x,
-# GRU 1.88x; experiments/RESULTS.md). A count the user set already is kept; a count of 1 turns it off.
+# whose every small op is split over both cores (K = 8 on 2 cores, step time on one device over the split's:
+# MNIST MLP 1.08x, MNIST-1D CNN 1.34x, GRU 1.88x; experiments/RESULTS.md). A count the user set already is
+# kept; a count of 1 turns it off.
 _HOST_DEVICES = "xla_force_host_platform_device_count"
 
 
