@@ -64,9 +64,16 @@ def mesh_shape(spec: dict[str, int], num_devices: int) -> dict[str, int]:
 
 @dataclasses.dataclass(frozen=True)
 class Placement:
-    """The shardings of one run. `mesh is None`: everything on the default device, plain jit/vmap."""
+    """The shardings of one run. `mesh is None`: everything on the default device, plain jit/vmap.
+
+    `pad_to` (CPU default layout, K not a multiple of the devices used): the programs take and give [K]
+    arrays whole on every device, and inside pad the replica axis to `pad_to` (repeating the last replica)
+    and split that over "replica"; the extra replicas' results are dropped before anything leaves the
+    program (`split_replicas`).
+    """
 
     mesh: Mesh | None = None
+    pad_to: int | None = None
 
     @property
     def sharded(self) -> bool:
@@ -87,8 +94,29 @@ class Placement:
 
     @property
     def per_replica(self) -> NamedSharding | None:
-        """For arrays with a leading replica axis [K, ...] (states, data keys)."""
-        return self._named(self.replica_axis) if self.sharded else None
+        """For arrays with a leading replica axis [K, ...] (states, data keys) outside the programs."""
+        if not self.sharded:
+            return None
+        return self._named() if self.pad_to else self._named(self.replica_axis)
+
+    def split_replicas(self, fn, replica_args: tuple[int, ...]):
+        """`fn` (vmapped over replicas) as a function of [K] arrays whose replicas are split over "replica":
+        with `pad_to`, the arguments at `replica_args` are padded to [pad_to] and constrained to the split,
+        and every output (each leaf [pad_to, ...]) is cut back to [K]. Without `pad_to`, `fn` itself."""
+        if not self.pad_to:
+            return fn
+        split = self._named("replica")
+
+        def pad(x):
+            x = jax.numpy.concatenate([x, jax.numpy.repeat(x[-1:], self.pad_to - x.shape[0], axis=0)])
+            return jax.lax.with_sharding_constraint(x, split)
+
+        def wrapped(*args):
+            k = jax.tree_util.tree_leaves(args[replica_args[0]])[0].shape[0]
+            args = [jax.tree_util.tree_map(pad, a) if i in replica_args else a for i, a in enumerate(args)]
+            return jax.tree_util.tree_map(lambda x: x[:k], fn(*args))
+
+        return wrapped
 
     @property
     def replicated(self) -> NamedSharding | None:
@@ -129,25 +157,32 @@ def fetch(tree: Any) -> Any:
     return jax.tree_util.tree_map(one, tree)
 
 
-def replica_devices(num_replicas: int, num_devices: int) -> int:
-    """How many devices `num_replicas` replicas split over evenly: the largest divisor of K <= the devices."""
-    return max(d for d in range(1, min(num_replicas, num_devices) + 1) if num_replicas % d == 0)
+def replica_devices(num_replicas: int, num_devices: int) -> tuple[int, int]:
+    """(d, padded K): `num_replicas` replicas over d devices, as few replicas per device as the devices
+    allow (ceil(K / devices)), on as few devices as give that; K is padded up to a multiple of d when d
+    does not divide it (e.g. K = 5 on 2 devices: 3 + 3, one replica computed and dropped)."""
+    per = -(-num_replicas // min(num_replicas, num_devices))
+    d = -(-num_replicas // per)
+    return d, d * per
 
 
 def auto_placement(num_replicas: int) -> Placement:
     """The layout when `config.mesh` is empty: on CPU the replicas split over the host devices (one per core,
-    see jaxdl/__init__.py) as a mesh {"replica": d}, d = replica_devices(K, cores); otherwise one device.
+    see jaxdl/__init__.py) as a mesh {"replica": d}, (d, padded K) = replica_devices(K, cores); otherwise
+    one device.
 
     Why: XLA:CPU runs the d devices' programs concurrently, so d replica groups train side by side, while on
-    one device every small op is split over the cores, which then wait for each other (measured in
-    experiments/RESULTS.md). Replica r's numbers may round differently than on one device.
+    one device every small op is split over the cores, which then wait for each other; even a padding
+    replica pays (K = 5 on 2 cores: 1.24-1.70x; measured in experiments/RESULTS.md). Replica r's numbers
+    may round differently than on one device.
     """
     if jax.default_backend() != "cpu":
         return Placement()
-    d = replica_devices(num_replicas, jax.device_count())
+    d, padded = replica_devices(num_replicas, jax.device_count())
     if d == 1:
         return Placement()
-    return Placement(jax.make_mesh((d,), ("replica",), axis_types=(AxisType.Auto,), devices=jax.devices()[:d]))
+    mesh = jax.make_mesh((d,), ("replica",), axis_types=(AxisType.Auto,), devices=jax.devices()[:d])
+    return Placement(mesh, pad_to=padded if padded != num_replicas else None)
 
 
 def build_placement(config: ml_collections.ConfigDict, num_replicas: int) -> Placement:

@@ -73,11 +73,12 @@ def make_programs(exp: Experiment, length: int | None = None) -> Programs:
                        compiler_options=options)
 
     init = jit(vmap(init_one, in_axes=(0, None, 0)), per)
+    split = place.split_replicas  # states, data keys: arguments 0 and 3 of a chunk; states of evaluate
     return Programs(
         init=lambda keys, example: init(place.put(keys, per), place.put(example, rep), place.put(hparams, per)),
-        chunk=jit(vmap(chunk, in_axes=(0, None, None, 0)), (per, rep), donate_argnums=0),
-        evaluate=jit(vmap(evaluate, in_axes=(0, None)), rep),
-        fast_chunk=jit(vmap(fast, in_axes=(0, None, None, 0)), (per, rep, per)),
+        chunk=jit(split(vmap(chunk, in_axes=(0, None, None, 0)), (0, 3)), (per, rep), donate_argnums=0),
+        evaluate=jit(split(vmap(evaluate, in_axes=(0, None)), (0,)), rep),
+        fast_chunk=jit(split(vmap(fast, in_axes=(0, None, None, 0)), (0, 3)), (per, rep, per)),
     )
 
 

@@ -30,9 +30,10 @@ from jaxdl.train.setup import build_experiment
 from jaxdl.train.trainer import init_states, make_programs
 assert jax.device_count() == 4
 out = {}
-for name, model, mesh in json.loads(sys.argv[2]):
+for name, model, mesh, *replicas in json.loads(sys.argv[2]):
     c = load_config(sys.argv[1])
-    apply_overrides(c, [("mesh", mesh), ("batch_size", "64")] + ([("model", model)] if model else []))
+    apply_overrides(c, [("mesh", mesh), ("batch_size", "64")] + ([("model", model)] if model else [])
+                    + [("replicas", str(r)) for r in replicas])
     if model:
         with c.unlocked():
             c.dataset.name = "digits"
@@ -58,14 +59,17 @@ print(json.dumps(out))
 """
 
 
-def test_replicas_split_over_the_largest_divisor_that_fits():
-    assert [replica_devices(k, 2) for k in (1, 2, 3, 5, 8)] == [1, 2, 1, 1, 2]
-    assert [replica_devices(k, 4) for k in (2, 3, 6, 8, 12)] == [2, 3, 3, 4, 4]
+def test_replicas_split_over_as_many_devices_as_pay_padded_where_needed():
+    # (devices, padded K): fewest replicas per device, on the fewest devices that give it
+    assert [replica_devices(k, 1) for k in (1, 5)] == [(1, 1), (1, 5)]
+    assert [replica_devices(k, 2) for k in (1, 2, 3, 5, 8)] == [(1, 1), (2, 2), (2, 4), (2, 6), (2, 8)]
+    assert [replica_devices(k, 4) for k in (2, 3, 5, 6, 8, 17)] == [(2, 2), (3, 3), (3, 6), (3, 6), (4, 8),
+                                                                    (4, 20)]
 
 
 def test_the_default_layout_is_recorded(tiny_run):
     """tiny_run trains 2 replicas with no mesh: on CPU they split over the host devices, and env.json says so."""
-    d = replica_devices(2, jax.device_count()) if jax.default_backend() == "cpu" else 1
+    d = replica_devices(2, jax.device_count())[0] if jax.default_backend() == "cpu" else 1
     assert json.load(open(os.path.join(tiny_run, "env.json")))["mesh"] == ({"replica": d} if d > 1 else {})
 
 
@@ -97,12 +101,13 @@ def test_half_given_distributed_flags_are_refused(tmp_path, capsys):
 
 
 def test_four_devices_match_one_device(cli_env):
-    """Data parallel over 4 devices, 2 replicas x 2-way data parallel, and the default layout on CPU (the 2
-    replicas split over 2 of the 4 host devices) give the 1-device per-step losses; with BatchNorm too (its
-    statistics are over the global batch, else the losses would differ)."""
+    """Data parallel over 4 devices, 2 replicas x 2-way data parallel, and the default layout on CPU (2
+    replicas split over 2 of the 4 host devices; 5 replicas padded to 6 over 3) give the 1-device per-step
+    losses; with BatchNorm too (its statistics are over the global batch, else the losses would differ)."""
     one = '{"replica": 1}'  # one device, whatever the device count
     runs = [("single", None, one), ("data4", None, '{"data": -1}'), ("r2d2", None, '{"replica": 2, "data": 2}'),
-            ("auto", None, "{}"), ("bn_single", '{"name": "resnet_tiny"}', one),
+            ("auto", None, "{}"), ("single5", None, one, 5), ("auto5", None, "{}", 5),
+            ("bn_single", '{"name": "resnet_tiny"}', one),
             ("bn_data4", '{"name": "resnet_tiny"}', '{"data": 4}')]
     out = subprocess.run([sys.executable, "-c", FOUR_DEVICES, CONFIG, json.dumps(runs)], env=cli_env, cwd=ROOT,
                          capture_output=True, text=True, timeout=600)
@@ -116,6 +121,9 @@ def test_four_devices_match_one_device(cli_env):
         assert res[name + "_all_reduce"], f"{name}: the compiled step does not split the batch"
     assert res["auto_mesh"] == {"replica": 2} and not res["auto_all_reduce"]
     np.testing.assert_allclose(np.array(res["auto"]), single, rtol=1e-5)
+    # 5 replicas on 4 devices: 2 + 2 + 1, padded to 6 inside the programs; the padding replica never shows
+    assert res["auto5_mesh"] == {"replica": 3} and np.array(res["auto5"]).shape == (5, 50)
+    np.testing.assert_allclose(np.array(res["auto5"]), np.array(res["single5"]), rtol=1e-5)
     np.testing.assert_allclose(np.array(res["bn_data4"]), np.array(res["bn_single"]), rtol=1e-5)
     assert res["bn_data4_all_reduce"]
     assert "batch_size 66 is not divisible by the mesh's data axis (4 devices)" in res["refused_batch_size"]
@@ -174,7 +182,7 @@ def test_a_one_device_run_resumes_split_over_the_host_devices(cli_env, faulty_ar
     """Killed at step 60 on one device (host devices off), resumed from checkpoint 40 with the default layout
     (on a multi-core CPU the 2 replicas split over 2 devices): the same run to rounding, and env.json records
     the layout of the start and of the resume."""
-    if jax.default_backend() != "cpu" or replica_devices(2, jax.device_count()) == 1:
+    if jax.default_backend() != "cpu" or replica_devices(2, jax.device_count())[0] == 1:
         pytest.skip("needs a CPU with 2+ host devices")
     w = tmp_path / "run"
     one_device = dict(cli_env, XLA_FLAGS="--xla_force_host_platform_device_count=1")
