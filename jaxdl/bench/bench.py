@@ -55,7 +55,8 @@ def _reference(exp, length: int):
     # the run's XLA options and device layout apply to the reference too, so the ratio compares the loops
     place = exp.placement
     carry = place.put((states.params, states.model_state, states.opt_state, states.rng), place.per_replica)
-    fn = jax.jit(jax.vmap(ref, in_axes=(0, None, None)), donate_argnums=0, compiler_options=compiler_options(cfg))
+    fn = jax.jit(place.split_replicas(jax.vmap(ref, in_axes=(0, None, None)), (0,)), donate_argnums=0,
+                 compiler_options=compiler_options(cfg))
     x, y = place.put((exp.dataset.train["inputs"], exp.dataset.train["label"]), place.replicated)
     return (lambda c: fn(c, x, y)[0]), carry
 
@@ -102,7 +103,7 @@ def bench(config: ml_collections.ConfigDict, replicas: int | None = None, steps:
         "config": {"dataset": config.dataset.name, "model": dict(config.model), "dtype": config.dtype,
                    "batch_size": config.batch_size, "optimizer": config.optimizer.name},
         "backend": jax.default_backend(), "device": device.device_kind, "num_devices": num_devices,
-        "mesh": place.shape,
+        "mesh": place.shape, "replicas_padded_to": place.pad_to,  # None: no padding replicas
         "replicas": k, "steps_per_chunk": steps, "repeats": repeats,
         "compile_s": trainer["compile_s"],
         "step_s": step_s,
@@ -132,7 +133,8 @@ def format_report(r: dict[str, Any]) -> str:
     mfu = "n/a (no peak for this device)" if r["mfu"] is None else f"{100 * r['mfu']:.1f}%"
     lines = [
         f"device           {r['device']} ({r['backend']}, {r['num_devices']} device(s)"
-        + (f", mesh {r['mesh']})" if r["mesh"] else ")"),
+        + (f", mesh {r['mesh']}" if r["mesh"] else "")
+        + (f", replicas padded to {r['replicas_padded_to']})" if r.get("replicas_padded_to") else ")"),
         f"model            {r['config']['model'].get('name')} on {r['config']['dataset']} shapes, "
         f"batch {r['config']['batch_size']}, {r['config']['dtype']}, {r['replicas']} replica(s)",
         f"compile          {r['compile_s']:.2f} s (chunk of {r['steps_per_chunk']} steps)",

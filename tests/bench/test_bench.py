@@ -15,7 +15,8 @@ from jaxdl.train.trainer import init_states, make_programs
 
 REPORT_KEYS = {"backend", "device", "replicas", "compile_s", "step_s", "steps_per_s", "examples_per_s",
                "flops_per_step", "flops_source", "achieved_flops_per_s", "peak_flops_per_s", "mfu",
-               "peak_memory_bytes", "reference_step_s", "vs_reference", "vs_sequential", "config"}
+               "peak_memory_bytes", "reference_step_s", "vs_reference", "vs_sequential", "config", "num_devices",
+               "mesh", "replicas_padded_to"}
 
 
 def test_bench_json_schema_and_mlp_flops(tmp_path, capsys):
@@ -31,6 +32,23 @@ def test_bench_json_schema_and_mlp_flops(tmp_path, capsys):
     assert report["flops_source"].startswith("xla")
     assert abs(report["flops_per_step"] - analytic) / analytic < 0.10
     assert "vs reference" in capsys.readouterr().out
+
+
+def test_bench_counts_the_real_replicas_when_the_split_pads_them(tmp_path):
+    """3 replicas on the CPU default layout: with 2+ host devices split 2 + 2, one padding replica that the
+    report's FLOPs and examples/s do not count."""
+    from jaxdl.train.mesh import replica_devices
+
+    out = tmp_path / "bench.json"
+    assert main(["bench", "--config", "experiments/configs/mnist1d_mlp.py", "--replicas", "3", "--steps", "5",
+                 "--repeats", "1", "--no-sequential", "--json", str(out)]) == 0
+    report = json.loads(out.read_text())
+    d, padded = replica_devices(3, jax.device_count()) if jax.default_backend() == "cpu" else (1, 3)
+    assert report["num_devices"] == d and report["mesh"] == ({"replica": d} if d > 1 else {})
+    assert report["replicas_padded_to"] == (padded if padded != 3 else None)
+    analytic = 3 * 6 * 100 * (40 * 100 + 100 * 100 + 100 * 10)
+    assert abs(report["flops_per_step"] - analytic) / analytic < 0.10
+    assert report["examples_per_s"] == pytest.approx(3 * 100 / report["step_s"]["median"])
 
 
 def test_analytic_flops_counts_kernels_only():
