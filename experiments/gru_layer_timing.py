@@ -9,13 +9,13 @@ is the one figure to compare across machines. Both layers run with the XLA flags
 """
 
 import sys
-import time
 
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from jaxdl.bench.measure import time_interleaved
 from jaxdl.models.rnn import CELLS, RNNEncoder
 
 
@@ -43,21 +43,14 @@ def program(encoder, k: int, steps: int):
             return jax.tree_util.tree_map(lambda a, b: a - 0.01 * b, p, g), None
         return jax.lax.scan(step, p, None, length=steps)[0]
 
-    fn = jax.jit(jax.vmap(train))
-    jax.block_until_ready(fn(params))  # compile and warm up
-    return lambda: jax.block_until_ready(fn(params))
+    return jax.jit(jax.vmap(train)), params  # (run, carry) for time_interleaved
 
 
 def main(k: int = 5, steps: int = 100) -> None:
     kw = dict(cell="gru", hidden_size=6, bidirectional=True, weight_init="torch")
-    fns = {"jaxdl GRULayer": program(RNNEncoder(**kw), k, steps),
-           "flax nn.RNN(GRUCell)": program(FlaxGRUEncoder(**kw), k, steps)}
-    times = {name: [] for name in fns}
-    for _ in range(7):
-        for name, fn in fns.items():
-            t = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - t)
+    runs = {"jaxdl GRULayer": program(RNNEncoder(**kw), k, steps),
+            "flax nn.RNN(GRUCell)": program(FlaxGRUEncoder(**kw), k, steps)}
+    times, _ = time_interleaved(runs, 7)
     med = {name: float(np.median(v)) / steps * 1e3 for name, v in times.items()}
     print(", ".join(f"{name} {v:.2f} ms/step" for name, v in med.items()) + f" ({k} replicas)")
     print(f"jaxdl's layer is {med['flax nn.RNN(GRUCell)'] / med['jaxdl GRULayer']:.2f}x as fast as flax's")
