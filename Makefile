@@ -5,8 +5,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # pytest-xdist workers: the tests are mostly single-threaded XLA compiles, so two workers use two cores
 TEST_WORKERS ?= 2
+# make test-isa: the outcome tests under an instruction-set limit other than this machine's (XLA:CPU rounds
+# differently per instruction set; experiments/outcome_margins.py measures the margins)
+ISA ?= AVX2
 
-.PHONY: demo test lint install clean
+.PHONY: demo test test-isa lint install clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -23,6 +26,9 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS)
+
+test-isa: $(STAMP)
+	XLA_FLAGS="$$XLA_FLAGS --xla_cpu_max_isa=$(ISA)" $(BIN)/python -m pytest -n $(TEST_WORKERS) -m outcome
 
 lint: $(STAMP)
 	$(BIN)/ruff check jaxdl tests experiments

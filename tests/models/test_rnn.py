@@ -92,10 +92,11 @@ def test_bad_options_are_user_errors():
             build_model("rnn", 2, **kwargs)
 
 
-def test_gru_loss_falls_and_replicas_equal_single_runs(tiny):
+@pytest.mark.outcome
+def test_gru_loss_falls_and_replicas_equal_single_runs(tiny, outcome):
     c = tiny("gru_mnist1d", replicas=2, seed=5)
     many = train_losses(build_experiment(c), steps=30)
-    assert many[:, -5:].mean() < many[:, :5].mean() - 0.2  # learning on MNIST-1D from step 0
+    outcome.at_least("first - last 5 losses", many[:, :5].mean() - many[:, -5:].mean(), 0.2)  # learns from step 0
     single = train_losses(build_experiment(tiny("gru_mnist1d", replicas=1, seed=6)), steps=30)[0]
     np.testing.assert_allclose(many[1], single, rtol=1e-5)  # replica 1 of the pair = the run with seed + 1
     assert not np.allclose(many[0], many[1])

@@ -70,7 +70,8 @@ def test_addition_pairs_exclude_swapped_test_pairs():
     assert not any((a, b) in train or (b, a) in train for a, b in pairs["test"].tolist())
 
 
-def test_addition_reaches_high_held_out_accuracy_in_a_short_run():
+@pytest.mark.outcome
+def test_addition_reaches_high_held_out_accuracy_in_a_short_run(outcome):
     """Two-digit addition (2000 train / 200 held-out pairs), the config's model recipe at hidden 64
     (reversed source and answer, LSTM, Adam with clipping): greedy decoding gets most held-out sums exactly
     right after 600 steps, through the trainer's compiled chunk and evaluation."""
@@ -87,10 +88,11 @@ def test_addition_reaches_high_held_out_accuracy_in_a_short_run():
     states, data_keys = init_states(exp, programs)
     states, _ = programs.chunk(states, jax.device_put(ds.train), jnp.int32(0), data_keys)
     metrics = exp.task.summarize(programs.evaluate(states, jax.device_put(pad_for_eval(ds.test, 200))))
-    assert float(metrics["sequence_accuracy"][0]) >= 0.8
+    outcome.at_least("held-out sequence accuracy", metrics["sequence_accuracy"][0], 0.8)
 
 
-def test_seq2seq_task_loss_falls_through_the_trainer(tiny):
+@pytest.mark.outcome
+def test_seq2seq_task_loss_falls_through_the_trainer(tiny, outcome):
     c = tiny("seq2seq")
     c.dataset.name = "addition"
     c.task = dict(name="seq2seq")
@@ -98,4 +100,4 @@ def test_seq2seq_task_loss_falls_through_the_trainer(tiny):
     c.batch_size, c.replicas = 64, 2
     losses = train_losses(build_experiment(c), steps=40)
     assert losses.shape == (2, 40)
-    assert losses[:, -5:].mean() < losses[:, :5].mean() - 0.5
+    outcome.at_least("first - last 5 losses", losses[:, :5].mean() - losses[:, -5:].mean(), 0.5)

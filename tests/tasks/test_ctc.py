@@ -61,7 +61,8 @@ def test_beam_search_sums_paths_where_greedy_does_not():
     assert beam_search(np.asarray(peaked), 4) == (2, 2, 3)
 
 
-def test_short_run_reduces_ctc_loss():
+@pytest.mark.outcome
+def test_short_run_reduces_ctc_loss(outcome):
     rng = np.random.default_rng(0)
     labels = rng.integers(1, 11, (8, 3)).astype(np.int32)
     # frames that carry their labels: each label token's one-hot pattern held for 6 frames, plus noise
@@ -76,6 +77,6 @@ def test_short_run_reduces_ctc_loss():
     for _ in range(40):
         state, metrics = step(state, batch)
         losses.append(float(metrics["loss"]))
-    assert losses[-1] < 0.5 * losses[0]
+    outcome.at_most("last / first loss", losses[-1] / losses[0], 0.5)
     stats = task.summarize(jax.jit(task.eval_step)(state, {**batch, "mask": jnp.ones(8)}))
     assert 0.0 <= float(stats["digit_error_rate"]) and 0.0 <= float(stats["utterance_accuracy"]) <= 1.0

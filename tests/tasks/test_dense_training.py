@@ -37,11 +37,14 @@ def run(request, tmp_path_factory):
     return request.param, load_run(workdir), summary
 
 
-def test_loss_falls_and_run_directory_is_complete(run):
+@pytest.mark.outcome
+def test_loss_falls_and_run_directory_is_complete(run, outcome):
     task, r, summary = run
     steps, loss = r.series("train", "loss")
     assert steps.tolist() == [8, 16, 24] and loss.shape == (3, 2)
-    assert (loss[-1] < loss[0]).all(), loss  # both replicas learn
+    outcome.at_most("last / first train loss, worst replica", (loss[-1] / loss[0]).max(), 1.0)  # both learn
+    if task == "segmentation":
+        outcome.at_least("pixel accuracy, worst replica", r.final("pixel_accuracy").min(), 0.5)  # background: ~85%
     assert summary["status"] == "completed"
     plot = {"segmentation": "segmentation.png", "detection": "detections.png"}[task]
     for name in ("learning_curves.png", plot):
@@ -58,7 +61,6 @@ def test_test_metrics_are_per_replica_and_in_range(run):
     if task == "segmentation":
         conf = np.array(summary["final_stats"]["confusion"])  # [K, 11, 11], every test pixel once
         assert conf.shape == (2, 11, 11) and conf.sum() == 2 * 500 * 48 * 48
-        assert (r.final("pixel_accuracy") > 0.5).all()  # background alone is ~85% of the pixels
     else:
         assert r.final("map") [0] <= r.final("map50")[0]
         assert "histograms" not in summary["final_stats"]  # kept out of summary.json

@@ -4,12 +4,14 @@ import json
 import os
 
 import numpy as np
+import pytest
 
 from jaxdl.runs import load_run
 from jaxdl.train.run import train_and_evaluate
 
 
-def test_run_directory_and_byte_identical_rerun(tiny, tmp_path):
+@pytest.mark.outcome
+def test_run_directory_and_byte_identical_rerun(tiny, tmp_path, outcome):
     c = tiny("mlp", replicas=2, steps=60)
     a, b = str(tmp_path / "a"), str(tmp_path / "b")
     summary = train_and_evaluate(c, a, quiet=True)
@@ -23,7 +25,7 @@ def test_run_directory_and_byte_identical_rerun(tiny, tmp_path):
     run = load_run(a)
     steps, loss = run.series("train", "loss")
     assert steps.tolist() == [20, 40, 60] and loss.shape == (3, 2)
-    assert loss[-1].mean() < loss[0].mean()  # it learns
+    outcome.at_most("last / first train loss", loss[-1].mean() / loss[0].mean(), 1.0)  # it learns
     test_steps, acc = run.series("test", "accuracy")
     assert test_steps.tolist() == [20, 40, 60] and acc.shape == (3, 2)
     np.testing.assert_array_equal(run.final("accuracy"), summary["final"]["test"]["accuracy"])

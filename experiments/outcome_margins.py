@@ -1,0 +1,92 @@
+"""The outcome tests' values under several XLA:CPU instruction-set limits and host-device counts.
+
+    .venv/bin/python experiments/outcome_margins.py [--isa DEFAULT,AVX2,AVX,SSE4_2] [--devices 2,1]
+        [--json experiments/outcome_margins.json] [-- extra pytest args]
+
+XLA:CPU picks its kernels by instruction set, so rounding, and with it every training trajectory, differs
+from machine to machine. This runs `pytest -m outcome` (the tests that assert where training ends) once per
+setting, with `--xla_cpu_max_isa` and `--xla_force_host_platform_device_count` in XLA_FLAGS, reads the
+values each test recorded through the `outcome` fixture (tests/conftest.py), and prints one markdown row per
+checked value: its bound, its value per setting, the worst, and the margin (worst against the bound, as a
+fraction of the bound). A bound belongs clearly outside the worst value seen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run_setting(isa: str, devices: int, extra: list[str]) -> tuple[list[dict], int, float]:
+    """Run the outcome tests under one setting -> (recorded checks, pytest exit code, seconds)."""
+    flags = [f"--xla_force_host_platform_device_count={devices}"]
+    if isa != "DEFAULT":
+        flags.append(f"--xla_cpu_max_isa={isa}")
+    with tempfile.TemporaryDirectory() as tmp:
+        log = os.path.join(tmp, "outcomes.jsonl")
+        env = dict(os.environ, XLA_FLAGS=" ".join(flags), JAXDL_OUTCOME_LOG=log)
+        t = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-m", "pytest", "-m", "outcome", "-p", "no:cacheprovider", "-q",
+                               *extra], cwd=ROOT, env=env)
+        seconds = time.perf_counter() - t
+        rows = [json.loads(line) for line in open(log)] if os.path.exists(log) else []
+    return rows, proc.returncode, seconds
+
+
+def margin(value: float, op: str, bound: float) -> float:
+    """How far `value` is on the good side of `bound`, as a fraction of |bound| (negative: it fails)."""
+    gap = value - bound if op == ">=" else bound - value
+    return gap / abs(bound) if bound else gap
+
+
+def table(results: dict[str, list[dict]]) -> str:
+    settings = list(results)
+    checks: dict[tuple[str, str, str, float], dict[str, float]] = {}
+    for setting, rows in results.items():
+        for r in rows:
+            checks.setdefault((r["test"], r["name"], r["op"], r["bound"]), {})[setting] = r["value"]
+    head = "| test | value | bound | " + " | ".join(settings) + " | worst | margin |"
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    for (test, name, op, bound), values in sorted(checks.items()):
+        seen = list(values.values())
+        worst = min(seen) if op == ">=" else max(seen)
+        cells = " | ".join(f"{values[s]:.4g}" if s in values else "-" for s in settings)
+        short = test.split("::", 1)[1] if "::" in test else test
+        lines.append(f"| `{short}` | {name} | {op} {bound:g} | {cells} | {worst:.4g} | "
+                     f"{100 * margin(worst, op, bound):+.0f}% |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    extra = argv[argv.index("--") + 1:] if "--" in argv else []
+    argv = argv[: argv.index("--")] if "--" in argv else argv
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--isa", default="DEFAULT,AVX2,AVX,SSE4_2", help="comma-separated --xla_cpu_max_isa values")
+    p.add_argument("--devices", default="2,1", help="comma-separated host device counts")
+    p.add_argument("--json", default=None, help="also write every recorded value here")
+    args = p.parse_args(argv)
+    results, status = {}, {}
+    for devices in (int(d) for d in args.devices.split(",")):
+        for isa in args.isa.split(","):
+            name = f"{isa} {devices}d"
+            rows, code, seconds = run_setting(isa, devices, extra)
+            results[name], status[name] = rows, {"pytest_exit": code, "seconds": round(seconds, 1)}
+            print(f"{name}: pytest exit {code}, {len(rows)} values, {seconds:.0f} s", file=sys.stderr, flush=True)
+            if args.json:  # after every setting, so that a long measurement keeps what it has
+                with open(args.json, "w") as f:
+                    json.dump({"results": results, "status": status}, f, indent=1)
+    print(table(results))
+    print("\n" + ", ".join(f"{k}: exit {v['pytest_exit']} in {v['seconds']:.0f} s" for k, v in status.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
