@@ -262,9 +262,9 @@ def _papermill_value(text):
     return text
 
 
-def run_notebook_like_papermill(argv, tmp):
+def run_notebook_like_papermill(argv, tmp, kernel_dir):
     """What papermill does, where it is not installed: a cell setting the parameters after the cell tagged
-    'parameters', executed headless (nbclient, this interpreter as the kernel), written to the output path."""
+    'parameters', executed headless (nbclient, conftest's kernel_dir kernel), written to the output path."""
     import nbformat
     from jupyter_client.kernelspec import KernelSpecManager
     from jupyter_client.manager import KernelManager
@@ -276,14 +276,7 @@ def run_notebook_like_papermill(argv, tmp):
     assign = {k for k in re.findall(r"^(\w+)\s*=", nb.cells[at].source, re.M)}
     assert set(params) <= assign, f"{source} has no parameters {set(params) - assign}"
     nb.cells.insert(at + 1, nbformat.v4.new_code_cell("\n".join(f"{k} = {v!r}" for k, v in params.items())))
-    spec = os.path.join(tmp, "kernels", "jaxdl-docs")
-    os.makedirs(spec, exist_ok=True)
-    with open(os.path.join(spec, "kernel.json"), "w") as f:
-        json.dump({"argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-                   "display_name": "jaxdl docs", "language": "python",
-                   "env": {"PYTHONPATH": ROOT, "JAX_PLATFORMS": os.environ.get("JAX_PLATFORMS", "cpu")}}, f)
-    km = KernelManager(kernel_name="jaxdl-docs",
-                       kernel_spec_manager=KernelSpecManager(kernel_dirs=[os.path.join(tmp, "kernels")]))
+    km = KernelManager(kernel_name="jaxdl-test", kernel_spec_manager=KernelSpecManager(kernel_dirs=[kernel_dir]))
     NotebookClient(nb, km=km, timeout=300, resources={"metadata": {"path": tmp}}).execute()
     nbformat.write(nb, output)
 
@@ -298,7 +291,7 @@ def python_snippets():
     return found
 
 
-def test_commands_run(cli_env, tmp_path):
+def test_commands_run(cli_env, kernel_dir, tmp_path):
     env = dict(cli_env, MPLBACKEND="Agg")
     tmp = str(tmp_path)
     shared = os.path.join(tmp, "shared_run")
@@ -321,7 +314,7 @@ def test_commands_run(cli_env, tmp_path):
             if papermill_installed:
                 run([sys.executable, "-m", "papermill", *argv[1:]], env, where)
             else:
-                run_notebook_like_papermill(argv, tmp)
+                run_notebook_like_papermill(argv, tmp, kernel_dir)
             cells = json.load(open(papermill_args(argv)[1]))["cells"]
             out = json.dumps([c.get("outputs", []) for c in cells])
             assert "stand-in" not in out and "cnn1d" in out, f"{where}: the notebook did not open the shared run"
