@@ -229,3 +229,19 @@ def pytest_runtest_makereport(item, call):
     report = (yield).get_result()
     if report.when == "call":
         item.outcome_call_report = report
+
+
+@pytest.fixture(scope="session")
+def kernel_dir(tmp_path_factory):
+    """A kernelspec "jaxdl-test" running this interpreter with the checkout first on the path, whatever kernels
+    the machine has registered (so notebooks import the jaxdl under test): pass it to jupyter_client as
+    `KernelSpecManager(kernel_dirs=[kernel_dir])`."""
+    d = tmp_path_factory.mktemp("kernels")
+    spec = d / "jaxdl-test"
+    spec.mkdir()
+    env = {"PYTHONPATH": os.pathsep.join([ROOT, os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
+           "JAX_PLATFORMS": os.environ.get("JAX_PLATFORMS", "cpu")}
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "jaxdl test", "language": "python", "env": env}))
+    return str(d)

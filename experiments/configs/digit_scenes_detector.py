@@ -1,16 +1,13 @@
-"""Object detection on digit scenes (embedded, offline): CenterNet-style heads on a small CNN, Adam.
+"""Object detection on digit scenes (embedded, offline): CenterNet-style heads on a small CNN, Adam, 600 steps
+of batch 32 (9.6 epochs), 3 seeds in one program.
 
     jaxdl train --config experiments/configs/digit_scenes_detector.py --workdir runs/scenes_det --quiet
 
-Measured 2026-11-27 06:03-06:18 UTC on the shared 2-core CPU (load average 8.1 at start, 8.1 at the end;
-the process got 27% of one core), this config as it stands, 3 seeds in one program, from the repository
-root: `python -m jaxdl.cli train --config experiments/configs/digit_scenes_detector.py --workdir
-/tmp/dense2/scenes_det --quiet --overwrite` (= the command above). After 600 steps (batch 32, 9.6
-epochs): test mAP@0.5 = 0.847 ± 0.105 (0.922, 0.698, 0.920), mAP@0.5:0.95 = 0.613 ± 0.075 (0.667, 0.507,
-0.665), mean ± std (population) over seeds 0-2. Seed 1 lags (train loss 0.42 vs 0.17 at the end) and is
-still improving. 845.9 s wall by the trainer (106.0 s compiling), 14.5 min in all under that load
-(238 s of CPU time).
-Detections drawn on test scenes are in plots/detections.png of the run directory.
+Measured (2026-11-27 06:03-06:18 UTC, shared 2-core CPU, load 8.1): test mAP@0.5 = 0.847 ± 0.105 (0.922,
+0.698, 0.920), mAP@0.5:0.95 = 0.613 ± 0.075 (0.667, 0.507, 0.665), mean ± std (population) over seeds 0-2;
+845.9 s by the trainer (106.0 s compiling), 14.5 min in all under that load. Seed 1 lags (train loss 0.42
+vs 0.17 at the end) and is still improving. Detections drawn on test scenes: plots/detections.png in the
+run directory. See experiments/RESULTS.md.
 """
 
 from jaxdl.config import base_config

@@ -3,10 +3,9 @@ label smoothing 0.1: the shape of issue #5's accelerator benchmark (synthetic da
 
     jaxdl bench --config experiments/configs/imagenet_resnet50.py --config.dtype=bfloat16 --json r50.json
 
-Training needs the real data prepared once on a machine with network and TensorFlow (`imagenet2012` is a
-manual download; see TFDS), then `--config.data_dir=...`. jaxdl has no image augmentation or streaming
-input pipeline yet (the whole split is loaded into memory), so this config is for benchmarks; no accuracy
-is claimed.
+This config is for benchmarks; no accuracy is claimed. `jaxdl train` cannot run it yet: `imagenet2012` is
+not among jaxdl's datasets (`jaxdl datasets`), so it stops with "unknown dataset" (exit 2), and jaxdl has no
+image augmentation or streaming input pipeline (a split is loaded whole into memory).
 """
 
 from jaxdl.config import base_config

@@ -3,11 +3,12 @@ U-Net: photos and trimaps resized to 64x64 (dataset.image_size; nearest neighbou
 classes per pixel (0 background, 1 pet, 2 border), per-pixel cross-entropy, Adam, 3 seeds in one program.
 
     jaxdl train --config experiments/configs/pets_unet.py --workdir runs/pets_unet \
-        --config.data_dir=DIR_WITH_oxford_iiit_pet_AS_ARRAY_RECORD [--config.dataset.image_size=128]
+        --config.data_dir=DIR_WITH_oxford_iiit_pet_AS_ARRAY_RECORD
 
-NOT RUN HERE: no real-data figure was measured for this config. The machine it was written on is offline
-and holds no copy of oxford_iiit_pet (TFDS without TensorFlow cannot prepare it either); the loading code
-and a few training steps are tested end to end under tfds.testing.mock_data and on a prepared fake copy
+Add `--config.dataset.image_size=128` for the loader's default size. NOT RUN HERE: no real-data figure
+was measured for this config. The machine it was written on is offline and holds no copy of
+oxford_iiit_pet (TFDS without TensorFlow cannot prepare it either); the loading code and a few training
+steps are tested end to end under tfds.testing.mock_data and on a prepared fake copy
 (tests/data/test_pets.py). Prepare the data elsewhere with
 `tfds build oxford_iiit_pet --file_format=array_record` and point --config.data_dir at it. Without it the
 command stops with one line naming the dataset and --config.data_dir (exit 2).

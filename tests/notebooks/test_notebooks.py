@@ -2,9 +2,7 @@
 committed with its outputs stripped."""
 
 import glob
-import json
 import os
-import sys
 
 import nbformat
 import pytest
@@ -29,21 +27,6 @@ def test_committed_without_outputs_and_with_a_parameters_cell(path):
     assert "parameters" in code[0].metadata.get("tags", []), "first code cell must be tagged 'parameters'"
     for cell in code:
         assert cell.outputs == [] and cell.execution_count is None, f"outputs not stripped in {path}"
-
-
-@pytest.fixture(scope="module")
-def kernel_dir(tmp_path_factory):
-    """A kernelspec running this interpreter with the checkout first on the path, whatever kernels the
-    machine has registered (so the notebooks import the jaxdl under test)."""
-    d = tmp_path_factory.mktemp("kernels")
-    spec = d / "jaxdl-test"
-    spec.mkdir()
-    env = {"PYTHONPATH": os.pathsep.join([ROOT, os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
-           "JAX_PLATFORMS": os.environ.get("JAX_PLATFORMS", "cpu")}
-    (spec / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "jaxdl test", "language": "python", "env": env}))
-    return str(d)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=os.path.basename)
