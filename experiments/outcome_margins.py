@@ -1,7 +1,7 @@
 """The outcome tests' values under several XLA:CPU instruction-set limits and host-device counts.
 
     .venv/bin/python experiments/outcome_margins.py [--isa DEFAULT,AVX2,AVX,SSE4_2] [--devices 2,1]
-        [--json experiments/outcome_margins.json] [-- extra pytest args]
+        [--extra LABEL=XLA_FLAGS ...] [--json FILE] [-- extra pytest args]
 
 XLA:CPU picks its kernels by instruction set, so rounding, and with it every training trajectory, differs
 from machine to machine. This runs `pytest -m outcome` (the tests that assert where training ends) once per
@@ -9,6 +9,10 @@ setting, with `--xla_cpu_max_isa` and `--xla_force_host_platform_device_count` i
 values each test recorded through the `outcome` fixture (tests/conftest.py), and prints one markdown row per
 checked value: its bound, its value per setting, the worst, and the margin (worst against the bound, as a
 fraction of the bound). A bound belongs clearly outside the worst value seen.
+
+`--xla_cpu_max_isa` limits the code XLA generates itself (elementwise fusions, loops), not the kernel
+libraries it calls for dots and convolutions, which choose by the CPU they run on: on one machine it moves
+few values. `--extra` adds settings that change those kernels too (e.g. YNNPACK's dot fusions off).
 """
 
 from __future__ import annotations
@@ -24,9 +28,9 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def run_setting(isa: str, devices: int, extra: list[str]) -> tuple[list[dict], int, float]:
+def run_setting(isa: str, devices: int, extra: list[str], more_flags: str = "") -> tuple[list[dict], int, float]:
     """Run the outcome tests under one setting -> (recorded checks, pytest exit code, seconds)."""
-    flags = [f"--xla_force_host_platform_device_count={devices}"]
+    flags = [f"--xla_force_host_platform_device_count={devices}", *more_flags.split()]
     if isa != "DEFAULT":
         flags.append(f"--xla_cpu_max_isa={isa}")
     with tempfile.TemporaryDirectory() as tmp:
@@ -71,18 +75,23 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--isa", default="DEFAULT,AVX2,AVX,SSE4_2", help="comma-separated --xla_cpu_max_isa values")
     p.add_argument("--devices", default="2,1", help="comma-separated host device counts")
+    p.add_argument("--extra", action="append", default=[], metavar="LABEL=FLAGS",
+                   help="one more setting: these XLA flags, the default instruction set, the first device count "
+                        "(e.g. 'noYNN=--xla_cpu_experimental_ynn_fusion_type=': the dots through Eigen instead)")
     p.add_argument("--json", default=None, help="also write every recorded value here")
     args = p.parse_args(argv)
+    devices = [int(d) for d in args.devices.split(",")]
+    settings = [(f"{isa} {d}d", isa, d, "") for d in devices for isa in args.isa.split(",") if isa]
+    settings += [(f"{label} {devices[0]}d", "DEFAULT", devices[0], flags)
+                 for label, _, flags in (e.partition("=") for e in args.extra)]
     results, status = {}, {}
-    for devices in (int(d) for d in args.devices.split(",")):
-        for isa in args.isa.split(","):
-            name = f"{isa} {devices}d"
-            rows, code, seconds = run_setting(isa, devices, extra)
-            results[name], status[name] = rows, {"pytest_exit": code, "seconds": round(seconds, 1)}
-            print(f"{name}: pytest exit {code}, {len(rows)} values, {seconds:.0f} s", file=sys.stderr, flush=True)
-            if args.json:  # after every setting, so that a long measurement keeps what it has
-                with open(args.json, "w") as f:
-                    json.dump({"results": results, "status": status}, f, indent=1)
+    for name, isa, d, flags in settings:
+        rows, code, seconds = run_setting(isa, d, extra, flags)
+        results[name], status[name] = rows, {"pytest_exit": code, "seconds": round(seconds, 1)}
+        print(f"{name}: pytest exit {code}, {len(rows)} values, {seconds:.0f} s", file=sys.stderr, flush=True)
+        if args.json:  # after every setting, so that a long measurement keeps what it has
+            with open(args.json, "w") as f:
+                json.dump({"results": results, "status": status}, f, indent=1)
     print(table(results))
     print("\n" + ", ".join(f"{k}: exit {v['pytest_exit']} in {v['seconds']:.0f} s" for k, v in status.items()))
     return 0

@@ -23,7 +23,7 @@ def test_hand_and_autodiff_training_curves_agree(tiny, mnist1d, outcome):
         c.task.name = task  # Adam (tiny's default); the other optimizers are checked in test_optimizers
         curves[task] = train_losses(build_experiment(c, mnist1d), steps=30)  # per-step losses [K=2, 30]
     library, hand = curves["classification"], curves["classification_by_hand"]
-    outcome.at_most("last / first 5 losses", library[:, -5:].mean() / library[:, :5].mean(), 0.8)  # it learns
+    outcome.at_most("last / first 5 losses", library[:, -5:].mean() / library[:, :5].mean(), 0.9)  # it learns
     np.testing.assert_allclose(hand, library, rtol=1e-5)
 
 
