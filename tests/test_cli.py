@@ -26,6 +26,10 @@ BAD = {
     "negative lr": ["--config", CFG, "--config.optimizer.learning_rate=-1.0"],
     "zero steps": ["--config", CFG, "--config.steps=0"],
     "sweep of strings": ["--config", CFG, "--config.sweep={'optimizer.learning_rate': ['a']}"],
+    "model dict without a name": ["--config", CFG, "--config.model={}"],
+    "unknown key in an optimizer dict": ["--config", CFG, "--config.optimizer={'name': 'sgd', 'lr': 0.1}"],
+    "wrong type in an optimizer dict": ["--config", CFG, "--config.optimizer={'learning_rate': 'fast'}"],
+    "task dict naming no task": ["--config", CFG, "--config.task={'name': 'nope'}"],
 }
 
 
