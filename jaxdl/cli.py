@@ -10,6 +10,7 @@ training, with nothing saved before the first step; a second signal aborts at on
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import shlex
 import signal
@@ -243,6 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     old_format, old_handlers = install_warning_format(), None
+    logging.getLogger("absl").setLevel(logging.ERROR)  # orbax's progress notes ("Waiting for previous save")
     try:
         rest, overrides = split_overrides(argv)
         args = build_parser().parse_args(rest)
