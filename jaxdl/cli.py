@@ -103,6 +103,7 @@ def init_distributed(args) -> None:
     except (ValueError, RuntimeError) as e:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise UserError(f"cannot join the distributed runtime: {first}") from None
+    preemption.reclaim()
 
 
 def cmd_train(args, overrides) -> int:

@@ -50,6 +50,15 @@ def install(record: bool = True) -> dict:
     return {s: signal.signal(s, _record if record else _exit_now) for s in SIGNALS}
 
 
+def reclaim() -> None:
+    """Take SIGTERM/SIGINT back after jax.distributed.initialize, whose preemption notifier replaces the
+    SIGTERM handler in C++: the stop is agreed by jaxdl itself, for SIGINT too (a signal recorded before
+    stays recorded)."""
+    if _installed:
+        for s in SIGNALS:
+            signal.signal(s, _record)
+
+
 def uninstall(old: dict) -> None:
     global _installed, _received
     for s, handler in old.items():
