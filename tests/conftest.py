@@ -91,7 +91,8 @@ def tiny_run(tmp_path_factory, data_dir):
 
 
 # Runs `jaxdl train` with one fault injected at a deterministic point: argv = KIND STEP jaxdl-args...
-# (KIND "none": no fault; "term_late": SIGTERM as "term_at", one second later). NullLog is the log of the processes other than 0 of a multi-process run.
+# (KIND "none": no fault; "term_late": SIGTERM as "term_at", one second later). NullLog is the log of the
+# processes other than 0 of a multi-process run.
 FAULTY_TRAIN = """
 import os, signal, sys, time
 from jaxdl import cli
