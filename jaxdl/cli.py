@@ -245,7 +245,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     old_format, old_handlers = install_warning_format(), None
-    logging.getLogger("absl").setLevel(logging.ERROR)  # orbax's progress notes ("Waiting for previous save")
+    # orbax logs through absl: progress notes ("Waiting for previous save ...") and, for a save that fails,
+    # hundreds of lines of tracebacks from its threads; jaxdl reports each failure itself, in one line
+    logging.getLogger("absl").setLevel(logging.CRITICAL)
     try:
         rest, overrides = split_overrides(argv)
         args = build_parser().parse_args(rest)

@@ -108,6 +108,15 @@ if kind in ("kill_at", "term_at", "term_late"):  # right after the train line of
                     time.sleep(1)
                 os.kill(os.getpid(), sig)
         cls.write = faulty_write
+elif kind == "fsize_at":  # from the train line of step `at` on, no file may grow past 20 kB (RLIMIT_FSIZE):
+    import resource  # the next checkpoint's array file (~30 kB) fails in tensorstore as on a full disk
+    write = rundir.MetricsLog.write
+    def limited_write(self, step, split, metrics):
+        write(self, step, split, metrics)
+        if step == at and split == "train":
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails (EFBIG) instead of killing
+            resource.setrlimit(resource.RLIMIT_FSIZE, (20000, resource.RLIM_INFINITY))
+    rundir.MetricsLog.write = limited_write
 elif kind == "kill_in_save":  # the async save of step `at` has started, not been waited for
     save = checkpoint.Checkpoints.save
     def faulty_save(self, step, tree):

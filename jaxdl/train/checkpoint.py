@@ -200,7 +200,9 @@ class Checkpoints:
             for name in os.listdir(self.directory):
                 if name.split(".")[0] == str(self._pending) and "tmp" in name:
                     shutil.rmtree(os.path.join(self.directory, name), ignore_errors=True)
-        why = e.strerror if isinstance(e, OSError) and e.strerror else _first_line(e)
+        os_error = re.search(r"\[os_error_code='(\d+)'\]", str(e))  # tensorstore's report of a failed write
+        why = (e.strerror if isinstance(e, OSError) and e.strerror
+               else os.strerror(int(os_error.group(1))) if os_error else _first_line(e))
         raise StorageError(f"cannot save checkpoint {self._pending} in {self.directory}: {why}") from None
 
     def wait(self) -> None:

@@ -176,6 +176,18 @@ def test_a_save_that_fails_for_lack_of_space_is_exit_4_and_the_run_resumes(tmp_p
     assert_same_run(str(w), tiny_run)
 
 
+def test_a_save_that_the_kernel_refuses_is_one_line_exit_4(tmp_path, tiny_run, faulty_train, assert_same_run):
+    """A real failed write inside orbax's save thread (tensorstore: "File too large"), not a patched one."""
+    w = tmp_path / "w"
+    out = faulty_train(w, "fsize_at", 60)
+    lines = [ln for ln in out.stderr.splitlines() if not ln.startswith("jaxdl: preparing")]
+    assert out.returncode == 4 and len(lines) == 1, out.stderr[-3000:]
+    assert lines[0].startswith(f"jaxdl: error: cannot save checkpoint 80 in {w / 'checkpoints'}: File too large")
+    assert sorted(os.listdir(w / "checkpoints")) == ["40"]  # the half-written save is gone, 40 is intact
+    train_and_evaluate(load_config(CONFIG), str(w), quiet=True)
+    assert_same_run(str(w), tiny_run)
+
+
 # --- 6. checkpoint integrity ---------------------------------------------------------------------------------
 
 def flip_bytes(step_dir):
