@@ -63,16 +63,19 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *, quiet
 
 def _prepare(workdir: str, config_json: str, overwrite: bool, lock: WorkdirLock | None) -> bool:
     """prepare_workdir under the lock (process 0), the outcome shared by all processes: when process 0 is
-    refused, every process raises rather than wait for it at a barrier."""
-    error = None
-    try:
-        if lock:
+    refused, every process raises rather than wait for it at a barrier. The other processes look at the
+    workdir (resume or not) only once process 0 is done with it."""
+    error, resuming = None, False
+    if lock:
+        try:
             lock.acquire()
-        resuming = prepare_workdir(workdir, config_json, overwrite, write=lock is not None)
-    except (UserError, StorageError) as e:
-        error = e
+            resuming = prepare_workdir(workdir, config_json, overwrite)
+        except (UserError, StorageError) as e:
+            error = e
     if agree(error is not None):
         raise error or UserError(f"process 0 refused workdir {workdir} (its error says why)")
+    if not lock:
+        resuming = prepare_workdir(workdir, config_json, overwrite, write=False)
     sync("jaxdl_workdir_ready")
     return resuming
 

@@ -154,7 +154,9 @@ def train(exp: Experiment, log, *, quiet: bool = False, workdir: str | None = No
 
     Train metrics are the mean over each log interval; test metrics are computed at every eval_every
     steps and at the end. With `checkpoints`, the run is saved every checkpoint_every steps and at the end,
-    and SIGTERM/SIGINT save at the next chunk boundary and raise `Preempted`. A replica that diverges is
+    and SIGTERM/SIGINT save at the next chunk boundary and raise `Preempted` (before the first step:
+    `Interrupted`, nothing saved); with several processes the stop is agreed at every boundary, so all stop
+    at the same step. A replica that diverges is
     frozen in the compiled step; when every replica has, the run stops with status "diverged".
     """
     cfg, task, place = exp.config, exp.task, exp.placement
