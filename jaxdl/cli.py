@@ -42,6 +42,18 @@ def install_warning_format():
     return old
 
 
+def _quiet_closed_loop(hook):
+    """sys.unraisablehook without the "Event loop is closed" tracebacks that tensorstore's write callbacks
+    print when they complete after a failed orbax save has closed its event loop (the failure itself is
+    reported in one line); every other unraisable exception goes to `hook`."""
+    def unraisablehook(unraisable):
+        value = unraisable.exc_value
+        if not (isinstance(value, RuntimeError) and str(value) == "Event loop is closed"):
+            hook(unraisable)
+
+    return unraisablehook
+
+
 def split_overrides(argv: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
     """Separate `--config.a.b=v` / `--config.a.b v` overrides from the other arguments."""
     rest, overrides, i = [], [], 0
@@ -244,7 +256,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    old_format, old_handlers = install_warning_format(), None
+    old_format, old_handlers, old_hook = install_warning_format(), None, sys.unraisablehook
+    sys.unraisablehook = _quiet_closed_loop(old_hook)
     # orbax logs through absl: progress notes ("Waiting for previous save ...") and, for a save that fails,
     # hundreds of lines of tracebacks from its threads; jaxdl reports each failure itself, in one line
     logging.getLogger("absl").setLevel(logging.CRITICAL)
@@ -274,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
         print("jaxdl: interrupted", file=sys.stderr)
         return 130
     finally:  # main() called from Python (tests, notebooks): the caller's settings again
-        warnings.formatwarning = old_format
+        warnings.formatwarning, sys.unraisablehook = old_format, old_hook
         if old_handlers:
             preemption.uninstall(old_handlers)
 
