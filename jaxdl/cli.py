@@ -137,7 +137,7 @@ def cmd_train(args, overrides) -> int:
               file=sys.stderr)
         return 128 + i.signum
     except StorageError as e:
-        print(f"jaxdl: error: {e}; the checkpoints before it are intact: make room, then resume with: {resume}",
+        print(f"jaxdl: error: {e}; the checkpoints already saved are intact: make room, then resume with: {resume}",
               file=sys.stderr)
         return 4
     if summary["status"] == "diverged":
