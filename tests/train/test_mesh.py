@@ -194,6 +194,20 @@ def test_two_processes_train_like_one_and_resume_after_both_are_killed(cli_env, 
     assert codes == [0, 0], outs[0][1][-2000:] + outs[1][1][-2000:]
     assert open(c / "metrics.jsonl").read() == open(a / "metrics.jsonl").read()
 
+    # a workdir another run holds: process 0 is refused, and says why; the others follow instead of waiting
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from jaxdl.train.workdir import "
+                               "WorkdirLock; WorkdirLock(sys.argv[1]).acquire(); print(1, flush=True); time.sleep(600)",
+                               str(c)], env=cli_env, stdout=subprocess.PIPE, text=True)
+    try:
+        holder.stdout.readline()
+        codes, outs = two_processes(cli_env, faulty_argv, c)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert codes == [2, 2], outs[0][1][-2000:] + outs[1][1][-2000:]
+    assert f"in use by another jaxdl train (PID {holder.pid}" in outs[0][1]
+    assert "process 0 refused workdir" in outs[1][1]
+
 
 def test_a_one_device_run_resumes_split_over_the_host_devices(cli_env, faulty_argv, tiny_run, tmp_path):
     """Killed at step 60 on one device (host devices off), resumed from checkpoint 40 with the default layout
