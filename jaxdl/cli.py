@@ -1,17 +1,26 @@
 """`jaxdl train | eval | bench | plot | transcribe | datasets`: the command line.
 
-Exit codes: 0 done; 2 bad input (one line on stderr, nothing written); 3 every replica diverged;
-128 + signal number (143 SIGTERM, 130 SIGINT) preempted after saving a checkpoint.
+Exit codes: 0 done; 2 bad input, a workdir in use by another run included (one line on stderr, nothing
+written); 3 every replica diverged; 4 a write failed (disk full, read-only, no permission: one line saying
+what and where; the checkpoints before it stay good, so the same command resumes once there is room);
+128 + signal number (143 SIGTERM, 130 SIGINT) stopped by a signal: after saving a checkpoint during
+training, with nothing saved before the first step; a second signal aborts at once.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import shlex
 import signal
 import sys
+import threading
+import warnings
 
-from jaxdl.errors import Preempted, UserError
+from jaxdl.errors import Interrupted, Preempted, StorageError, UserError
+from jaxdl.train import preemption
+from jaxdl.train.workdir import STORAGE_ERRNOS
 
 USAGE = "jaxdl train --config PATH.py --workdir DIR [--config.key=value ...]"
 
@@ -19,6 +28,30 @@ USAGE = "jaxdl train --config PATH.py --workdir DIR [--config.key=value ...]"
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # argparse prints usage + message; we promise one line
         raise UserError(message)
+
+
+def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> str:
+    """`jaxdl: warning: <message> (<Category>, <file>:<line>)`, one line, instead of Python's two."""
+    text = " ".join(str(message).split())
+    return f"jaxdl: warning: {text} ({category.__name__}, {os.path.basename(filename)}:{lineno})\n"
+
+
+def install_warning_format():
+    """Warnings as one line each; returns the formatter it replaced."""
+    old, warnings.formatwarning = warnings.formatwarning, _one_line_warning
+    return old
+
+
+def _quiet_closed_loop(hook):
+    """sys.unraisablehook without the "Event loop is closed" tracebacks that tensorstore's write callbacks
+    print when they complete after a failed orbax save has closed its event loop (the failure itself is
+    reported in one line); every other unraisable exception goes to `hook`."""
+    def unraisablehook(unraisable):
+        value = unraisable.exc_value
+        if not (isinstance(value, RuntimeError) and str(value) == "Event loop is closed"):
+            hook(unraisable)
+
+    return unraisablehook
 
 
 def split_overrides(argv: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
@@ -82,6 +115,7 @@ def init_distributed(args) -> None:
     except (ValueError, RuntimeError) as e:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise UserError(f"cannot join the distributed runtime: {first}") from None
+    preemption.reclaim()
 
 
 def cmd_train(args, overrides) -> int:
@@ -91,13 +125,21 @@ def cmd_train(args, overrides) -> int:
     config = load_config(args.config)
     apply_overrides(config, overrides)
     init_distributed(args)
+    resume = shlex.join(["jaxdl", *(a for a in args.argv if a != "--overwrite")])
     try:
         summary = train_and_evaluate(config, args.workdir, quiet=args.quiet, overwrite=args.overwrite)
     except Preempted as p:
-        resume = shlex.join(["jaxdl", *(a for a in args.argv if a != "--overwrite")])
         print(f"jaxdl: stopped by {signal.Signals(p.signum).name} at step {p.step}, checkpoint saved in "
               f"{p.checkpoint_dir}; resume with: {resume}", file=sys.stderr)
         return 128 + p.signum
+    except Interrupted as i:
+        print(f"jaxdl: stopped by {signal.Signals(i.signum).name} before the first step; nothing saved",
+              file=sys.stderr)
+        return 128 + i.signum
+    except StorageError as e:
+        print(f"jaxdl: error: {e}; the checkpoints already saved are intact: make room, then resume with: {resume}",
+              file=sys.stderr)
+        return 4
     if summary["status"] == "diverged":
         steps = ", ".join(f"replica {r['index']} at step {r['diverged_step']}" for r in summary["replicas"])
         print(f"jaxdl: run diverged (non-finite loss or gradient): {steps}; see {args.workdir}/summary.json",
@@ -214,19 +256,40 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    old_format, old_handlers, old_hook = install_warning_format(), None, sys.unraisablehook
+    sys.unraisablehook = _quiet_closed_loop(old_hook)
+    # orbax logs through absl: progress notes ("Waiting for previous save ...") and, for a save that fails,
+    # hundreds of lines of tracebacks from its threads; jaxdl reports each failure itself, in one line
+    logging.getLogger("absl").setLevel(logging.CRITICAL)
     try:
         rest, overrides = split_overrides(argv)
         args = build_parser().parse_args(rest)
         args.argv = argv
         if overrides and args.command not in ("train", "bench"):
             raise UserError(f"--config.* overrides are not accepted by 'jaxdl {args.command}'")
+        if threading.current_thread() is threading.main_thread():
+            # train: a signal is recorded and acted on at a safe point (jaxdl/train/preemption.py); the
+            # other commands write nothing that a signal can leave half done, so they stop at once
+            old_handlers = preemption.install(record=args.command == "train")
         return args.fn(args, overrides)
     except UserError as e:
         print(f"jaxdl: error: {e}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except StorageError as e:
+        print(f"jaxdl: error: {e}", file=sys.stderr)
+        return 4
+    except OSError as e:
+        if e.errno not in STORAGE_ERRNOS:
+            raise
+        print(f"jaxdl: error: cannot write {e.filename or 'a file'}: {e.strerror}", file=sys.stderr)
+        return 4
+    except KeyboardInterrupt:  # only where no handler was installed (not the main thread)
         print("jaxdl: interrupted", file=sys.stderr)
         return 130
+    finally:  # main() called from Python (tests, notebooks): the caller's settings again
+        warnings.formatwarning, sys.unraisablehook = old_format, old_hook
+        if old_handlers:
+            preemption.uninstall(old_handlers)
 
 
 if __name__ == "__main__":

@@ -86,6 +86,13 @@ def load_config(path: str) -> ml_collections.ConfigDict:
     return config
 
 
+# A dict given for one of these is merged into the config's dict: `--config.optimizer="{'name': 'sgd'}"` is
+# `--config.optimizer.name=sgd`; the optimizer's keys are fixed, a task or dataset may take keys of its own.
+MERGED = ("optimizer", "task", "dataset")
+# A dict given for one of these replaces it, so it must say what it builds.
+NAMED = ("model",)
+
+
 def parse_value(text: str) -> Any:
     """Parse an override value as a Python literal (1e-3, 5, True, [1, 2], {"a": 1}); else keep the string."""
     try:
@@ -109,6 +116,17 @@ def apply_override(config: ml_collections.ConfigDict, key: str, text: str) -> No
     if isinstance(old, ml_collections.ConfigDict):
         if not isinstance(value, dict):
             raise UserError(f"config key {key} takes a dict, got {text!r}")
+        if key in MERGED:  # a partial dict must not drop the keys the trainer reads (schedule, name, ...)
+            for k, v in value.items():
+                if not isinstance(k, str) or (key == "optimizer" and k not in old):
+                    raise UserError(f"unknown config key: {key}.{k}")
+                if k in old:
+                    apply_override(config, f"{key}.{k}", repr(v))
+                else:
+                    _add(old, k, v)
+            return
+        if key in NAMED and "name" not in value:
+            raise UserError(f"config key {key} takes a dict with a 'name', got {text!r}")
         value = sweep_dict(value) if key == "sweep" else ml_collections.ConfigDict(value)
     elif isinstance(old, bool) and not isinstance(value, bool):
         raise UserError(f"config key {key} takes true/false, got {text!r}")
@@ -122,6 +140,12 @@ def apply_override(config: ml_collections.ConfigDict, key: str, text: str) -> No
     except (TypeError, ValueError) as e:
         kind = type(old).__name__
         raise UserError(f"config key {key} takes a {kind}, got {text!r}") from e
+
+
+def _add(node: ml_collections.ConfigDict, key: str, value: Any) -> None:
+    """A task's or dataset's own keyword argument, absent from the defaults (e.g. a text dataset's max_len)."""
+    with node.unlocked():
+        node[key] = ml_collections.ConfigDict(value) if isinstance(value, dict) else value
 
 
 def apply_overrides(config: ml_collections.ConfigDict, overrides: list[tuple[str, str]]) -> None:

@@ -96,15 +96,38 @@ def _read_json(path: str) -> Any:
         return json.load(f)
 
 
+def read_metrics(path: str) -> list[dict[str, Any]]:
+    """metrics.jsonl as one dict per line. A last line without its newline is one a running process is still
+    writing (or a killed one left): it is left out. UserError when a (step, split) repeats or a split's steps
+    go backwards (two runs wrote into one workdir) or a complete line is not JSON."""
+    with open(path) as f:
+        lines = f.readlines()
+    if lines and not lines[-1].endswith("\n"):
+        lines.pop()
+    rows, last = [], {}
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            step, split = int(row["step"]), str(row["split"])
+        except (ValueError, TypeError, KeyError):
+            raise UserError(f"{path} line {number} is not a metrics line") from None
+        if step <= last.get(split, -1):
+            how = "repeats" if step == last[split] else "goes back to"
+            raise UserError(f"{path} line {number} {how} step {step} of split {split!r} (after step "
+                            f"{last[split]}): two runs wrote into this workdir at once; rerun it with --overwrite")
+        last[split] = step
+        rows.append(row)
+    return rows
+
+
 def load_run(path: str) -> Run:
     """Read a run directory (finished or not). Raises UserError when `path` holds no run."""
     if not os.path.isfile(os.path.join(path, "config.json")):
         raise UserError(f"{path} is not a jaxdl run directory (no config.json)")
     metrics_path = os.path.join(path, "metrics.jsonl")
-    metrics = []
-    if os.path.exists(metrics_path):
-        with open(metrics_path) as f:
-            metrics = [json.loads(line) for line in f if line.strip()]
+    metrics = read_metrics(metrics_path) if os.path.exists(metrics_path) else []
     summary_path = os.path.join(path, "summary.json")
     env_path = os.path.join(path, "env.json")
     return Run(path=path, config=_read_json(os.path.join(path, "config.json")),

@@ -43,6 +43,8 @@ def load_run_config(workdir: str) -> ml_collections.ConfigDict:
 def transcribe(workdir: str, paths: list[str], beam_width: int = 0, replica: int = 0) -> list[str]:
     """One transcript per WAV file (16 kHz), by replica `replica` of the run's newest good checkpoint:
     greedy decoding, or prefix beam search when beam_width > 0. Bad input raises UserError before any work."""
+    if beam_width < 0:
+        raise UserError(f"--beam must be >= 0 (0: greedy decoding), got {beam_width}")
     config = load_run_config(workdir)
     replicas = len(layout(config))
     if not 0 <= replica < replicas:

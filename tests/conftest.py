@@ -91,20 +91,32 @@ def tiny_run(tmp_path_factory, data_dir):
 
 
 # Runs `jaxdl train` with one fault injected at a deterministic point: argv = KIND STEP jaxdl-args...
-# (KIND "none": no fault). NullLog is the log of the processes other than 0 of a multi-process run.
+# (KIND "none": no fault; "term_late": SIGTERM as "term_at", one second later). NullLog is the log of the
+# processes other than 0 of a multi-process run.
 FAULTY_TRAIN = """
-import os, signal, sys
+import os, signal, sys, time
 from jaxdl import cli
 from jaxdl.train import checkpoint, rundir
 kind, at = sys.argv[1], int(sys.argv[2])
-if kind in ("kill_at", "term_at"):  # right after the train line of step `at`, before its checkpoint
+if kind in ("kill_at", "term_at", "term_late"):  # right after the train line of step `at`, before its checkpoint
     sig = signal.SIGKILL if kind == "kill_at" else signal.SIGTERM
     for cls in (rundir.MetricsLog, rundir.NullLog):
         def faulty_write(self, step, split, metrics, write=cls.write):
             write(self, step, split, metrics)
             if step == at and split == "train":
+                if kind == "term_late":  # a second later than another process's "term_at"
+                    time.sleep(1)
                 os.kill(os.getpid(), sig)
         cls.write = faulty_write
+elif kind == "fsize_at":  # from the train line of step `at` on, no file may grow past 20 kB (RLIMIT_FSIZE):
+    import resource  # the next checkpoint's array file (~30 kB) fails in tensorstore as on a full disk
+    write = rundir.MetricsLog.write
+    def limited_write(self, step, split, metrics):
+        write(self, step, split, metrics)
+        if step == at and split == "train":
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails (EFBIG) instead of killing
+            resource.setrlimit(resource.RLIMIT_FSIZE, (20000, resource.RLIM_INFINITY))
+    rundir.MetricsLog.write = limited_write
 elif kind == "kill_in_save":  # the async save of step `at` has started, not been waited for
     save = checkpoint.Checkpoints.save
     def faulty_save(self, step, tree):

@@ -26,6 +26,10 @@ BAD = {
     "negative lr": ["--config", CFG, "--config.optimizer.learning_rate=-1.0"],
     "zero steps": ["--config", CFG, "--config.steps=0"],
     "sweep of strings": ["--config", CFG, "--config.sweep={'optimizer.learning_rate': ['a']}"],
+    "model dict without a name": ["--config", CFG, "--config.model={}"],
+    "unknown key in an optimizer dict": ["--config", CFG, "--config.optimizer={'name': 'sgd', 'lr': 0.1}"],
+    "wrong type in an optimizer dict": ["--config", CFG, "--config.optimizer={'learning_rate': 'fast'}"],
+    "task dict naming no task": ["--config", CFG, "--config.task={'name': 'nope'}"],
 }
 
 
@@ -167,3 +171,10 @@ def test_overwrite_replaces_a_run_of_another_config(tmp_path, tiny_run):
                  "--config.steps=20", "--config.checkpoint_every=20"]) == 0
     assert sorted(os.listdir(w / "checkpoints")) == ["20"]
     assert max(json.loads(line)["step"] for line in open(w / "metrics.jsonl")) == 20
+
+
+def test_a_workdir_path_too_long_for_the_os_leaves_no_directories(tmp_path, capsys):
+    long = tmp_path.joinpath(*["d" * 250] * 24)  # 6000+ characters: mkdir fails past PATH_MAX (4096)
+    assert main(["train", "--config", CFG, "--workdir", str(long), *SMALL]) == 2
+    assert_one_error_line(capsys)
+    assert os.listdir(tmp_path) == []

@@ -57,3 +57,25 @@ def test_every_experiment_config_loads_and_serialises():
         c = load_config(path)
         assert c.dataset.name and c.model.name
         assert to_json(c) == to_json(load_config(path))  # deterministic config.json
+
+
+@pytest.mark.parametrize("key,value,dotted", [
+    ("optimizer", "{'name': 'sgd'}", [("optimizer.name", "sgd")]),
+    ("optimizer", "{}", []),
+    ("task", "{}", []),
+    ("dataset", "{}", []),
+    ("task", "{'label_smoothing': 0.1}", [("task.label_smoothing", "0.1")]),
+])
+def test_a_dict_for_optimizer_task_or_dataset_merges_into_the_config(key, value, dotted):
+    """A whole dict used to replace the sub-config and drop keys the trainer reads (AttributeError: 'schedule')."""
+    merged, expected = base_config(), base_config()
+    apply_override(merged, key, value)
+    for k, v in dotted:
+        apply_override(expected, k, v)
+    assert to_json(merged) == to_json(expected)
+
+
+def test_a_dataset_dict_may_add_the_datasets_own_keys():
+    c = base_config()
+    apply_override(c, "dataset", "{'name': 'text', 'max_len': 12}")
+    assert c.dataset.name == "text" and c.dataset.max_len == 12 and c.optimizer.schedule == "constant"

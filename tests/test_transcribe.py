@@ -2,6 +2,7 @@
 their WAV files; bad files, runs and replicas are one-line errors (exit 2)."""
 
 import os
+import struct
 
 import jax
 import numpy as np
@@ -94,7 +95,16 @@ def test_bad_files_and_runs_are_one_line_errors(fitted_run, tmp_path, capsys):
     junk = str(tmp_path / "junk.wav")
     with open(junk, "w") as f:
         f.write("not audio")
-    cases = {"sample rate 8000": [slow], "cannot read": [junk], "no such file": [str(tmp_path / "nope.wav")]}
+    silent = str(tmp_path / "empty.wav")
+    audio.write_wav(silent, np.zeros(0, np.float32))
+    huge = str(tmp_path / "huge.wav")  # a header that claims ~4 GB of samples in a 3 kB file
+    audio.write_wav(huge, np.zeros(1600, np.float32))
+    data = bytearray(open(huge, "rb").read())
+    at = data.find(b"data")
+    data[4:8], data[at + 4:at + 8] = struct.pack("<I", 0xFFFFFFF0), struct.pack("<I", 0xFFFFFF00)
+    open(huge, "wb").write(data)
+    cases = {"sample rate 8000": [slow], "cannot read": [junk], "no such file": [str(tmp_path / "nope.wav")],
+             "holds no samples": [silent], "expected 4294967288 bytes": [huge]}
     for message, files in cases.items():
         assert main(["transcribe", "--workdir", workdir, *files]) == 2
         err = capsys.readouterr().err
@@ -103,6 +113,9 @@ def test_bad_files_and_runs_are_one_line_errors(fitted_run, tmp_path, capsys):
         assert main(["transcribe", "--workdir", workdir, "--replica", replica, wavs["7"]]) == 2
         err = capsys.readouterr().err
         assert f"replica {replica} is not in" in err and err.count("\n") == 1
+    assert main(["transcribe", "--workdir", workdir, "--beam", "-3", wavs["7"]]) == 2
+    err = capsys.readouterr().err
+    assert "--beam must be >= 0" in err and err.count("\n") == 1
     assert main(["transcribe", "--workdir", str(tmp_path), wavs["7"]]) == 2  # not a run directory
     assert "no config.json" in capsys.readouterr().err
     empty = tmp_path / "empty"  # a run directory without checkpoints

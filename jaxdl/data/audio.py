@@ -84,15 +84,22 @@ def log_mel(audio, xp=np):
 
 
 def read_wav(path: str) -> np.ndarray:
-    """float32 [S] in [-1, 1] from a 16 kHz mono (or first channel) WAV file; UserError for anything else."""
+    """float32 [S > 0] in [-1, 1] from a 16 kHz mono (or first channel) WAV file; UserError for anything else
+    (an empty file, or a header that claims more data than the file holds)."""
+    import warnings
+
     import scipy.io.wavfile
 
     try:
-        rate, data = scipy.io.wavfile.read(path)
+        with warnings.catch_warnings():  # e.g. a header claiming more samples than the file holds
+            warnings.simplefilter("error", scipy.io.wavfile.WavFileWarning)
+            rate, data = scipy.io.wavfile.read(path)
     except FileNotFoundError:
         raise UserError(f"no such file: {path}") from None
-    except (ValueError, OSError, EOFError) as e:
+    except (ValueError, OSError, EOFError, scipy.io.wavfile.WavFileWarning) as e:
         raise UserError(f"cannot read {path} as a WAV file ({e})") from None
+    if data.shape[0] == 0:
+        raise UserError(f"{path} holds no samples")
     if rate != SAMPLE_RATE:
         raise UserError(f"{path} has sample rate {rate} Hz; jaxdl's speech models take {SAMPLE_RATE} Hz "
                         f"(resample it first, e.g. sox in.wav -r {SAMPLE_RATE} out.wav)")

@@ -4,12 +4,21 @@ matrices and the published-vs-measured table."""
 from __future__ import annotations
 
 import os
+import warnings
 
 import numpy as np
 from matplotlib.figure import Figure
 
 from jaxdl.plots.base import save
 from jaxdl.runs import Run
+
+
+def _quiet(fn, *args, **kwargs):
+    """fn (np.nanmean, np.nanstd, np.nanmin) without its RuntimeWarning for an all-NaN slice: a step at which
+    every replica had diverged has no value, and NaN (a gap in the curve) says so."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return fn(*args, **kwargs)
 
 
 def replica_label(replica: dict) -> str:
@@ -22,14 +31,14 @@ def plot_curves(ax, steps: np.ndarray, values: np.ndarray, labels: list[str] | N
     for k in range(values.shape[1]):
         ax.plot(steps, values[:, k], lw=0.8, alpha=0.5, label=labels[k] if labels else None)
     if values.shape[1] > 1:
-        mean, std = np.nanmean(values, 1), np.nanstd(values, 1)
+        mean, std = _quiet(np.nanmean, values, 1), _quiet(np.nanstd, values, 1)
         ax.plot(steps, mean, color="black", lw=2, label="mean")
         ax.fill_between(steps, mean - std, mean + std, color="black", alpha=0.1)
 
 
 def plot_band(ax, steps: np.ndarray, values: np.ndarray, label: str | None = None, color=None) -> None:
     """Only the mean over replicas of values [T, K] with a ±std band: for comparing several runs."""
-    mean, std = np.nanmean(values, 1), np.nanstd(values, 1)
+    mean, std = _quiet(np.nanmean, values, 1), _quiet(np.nanstd, values, 1)
     (line,) = ax.plot(steps, mean, lw=2, label=label, color=color)
     ax.fill_between(steps, mean - std, mean + std, color=line.get_color(), alpha=0.15)
 
@@ -51,7 +60,7 @@ def learning_curves_figure(run: Run) -> Figure:
         plot_curves(ax, steps, values, labels if len(labels) <= 10 else None)
         ax.set_title(f"{split} {key}")
         ax.set_xlabel("step")
-        if key == "loss" and np.nanmin(values) > 0:
+        if key == "loss" and _quiet(np.nanmin, values) > 0:
             ax.set_yscale("log")
     if len(labels) <= 10 and panels:
         axes[-1].legend(fontsize=7)
@@ -90,7 +99,7 @@ def agreement_figure(runs: dict[str, Run], panels=(("train", "loss"), ("test", "
     for ax, (split, key) in zip(axes, panels, strict=False):
         for i, (name, run) in enumerate(runs.items()):
             steps, values = run.series(split, key)
-            ax.plot(steps, np.nanmean(values, 1), ["-", "--", ":", "-."][i % 4], lw=1.5, label=name)
+            ax.plot(steps, _quiet(np.nanmean, values, 1), ["-", "--", ":", "-."][i % 4], lw=1.5, label=name)
         ax.set_title(f"{split} {key}")
         ax.set_xlabel("step")
         if key == "loss":
@@ -126,7 +135,7 @@ def sweep_figure(run: Run, key: str = "accuracy", split: str = "test") -> Figure
         for s in np.unique(seeds):
             ax.scatter(x[seeds == s], final[seeds == s], s=18, alpha=0.7, label=f"seed {s}")
         points = np.array(sorted(set(values)))
-        ax.plot(points, [np.nanmean(final[x == v]) for v in points], color="black", lw=1.5, label="mean")
+        ax.plot(points, [_quiet(np.nanmean, final[x == v]) for v in points], color="black", lw=1.5, label="mean")
         if points.min() > 0 and points.max() / points.min() >= 10:
             ax.set_xscale("log")
         ax.set_xlabel(name)

@@ -5,7 +5,9 @@ model_state, opt_state with the injected hyperparameters, rng, per-replica step)
 The data order of any step is a function of (data key, step), so nothing else is needed.
 
 A step directory counts only when it is complete: orbax's `commit_success.txt` is present, its
-`_CHECKPOINT_METADATA` parses, its arrays read back, and every array has the shape the config builds.
+`_CHECKPOINT_METADATA` parses, its arrays read back with the CRC-32 checksums stored with them (orbax checks
+only its own index, so a flipped byte in an array file used to load as a wrong value), and every array has
+the shape the config builds.
 Damaged newer checkpoints are moved aside to <workdir>/damaged_checkpoints/ (never deleted) so that
 orbax's own bookkeeping sees only good ones; good checkpoints are never touched because a newer one is bad.
 """
@@ -14,18 +16,35 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sys
+import zlib
 from typing import Any
 
 import jax
 import numpy as np
 import orbax.checkpoint as ocp
 
-from jaxdl.errors import UserError
-from jaxdl.train.mesh import is_primary, sync
+from jaxdl.errors import StorageError, UserError
+from jaxdl.train.mesh import fetch, is_primary, sync
 
 DAMAGED_DIR = "damaged_checkpoints"  # a sibling of checkpoints/, so orbax never lists what is in it
+CHECKSUMS = "jaxdl_crc32"  # key of the per-array checksums in a step's _CHECKPOINT_METADATA custom_metadata
+
+
+def _first_line(e: Exception) -> str:
+    """An orbax/tensorstore error in a few words: its first line, without the TensorStore spec orbax appends
+    (printed as "<bound method ...>")."""
+    text = re.split(r"\s*See full TensorStore details", str(e).strip())[0]
+    return (text.splitlines() or [""])[0][:160]
+
+
+def checksums(tree: Any) -> dict[str, int]:
+    """Leaf name -> CRC-32 of the array's bytes, for every array of `tree` (gathered across processes when
+    split: then a collective)."""
+    return {_leaf_name(p): zlib.crc32(np.ascontiguousarray(x).tobytes())
+            for p, x in jax.tree_util.tree_flatten_with_path(fetch(tree))[0]}
 
 
 def _leaf_name(path) -> str:
@@ -47,7 +66,7 @@ class Checkpoints:
     def __init__(self, directory: str, keep: int | None = None, read_only: bool = False):
         self.directory = os.path.abspath(directory)
         self.keep, self.read_only = keep, read_only
-        self._manager = None
+        self._manager, self._pending, self._broken = None, None, False
 
     @property
     def manager(self) -> ocp.CheckpointManager:
@@ -92,21 +111,32 @@ class Checkpoints:
                 raise UserError(f"checkpoint {self.path(step)} does not fit this config: {name} is {got} there, "
                                 f"{need} here; use a fresh workdir or --overwrite")
 
+    def _saved_checksums(self, step: int) -> dict[str, int] | None:
+        """The checksums stored with step's checkpoint (None: saved before jaxdl stored them)."""
+        with open(os.path.join(self.path(step), "_CHECKPOINT_METADATA")) as f:
+            return (json.load(f).get("custom_metadata") or {}).get(CHECKSUMS)
+
     def restore(self, template: Any, step: int) -> Any:
         """The checkpoint at `step` shaped like `template` (arrays or ShapeDtypeStructs). Raises ValueError
-        (or OSError) when it is damaged, UserError when it does not fit the template."""
+        (or OSError) when it is damaged (an array whose checksum differs from the one saved with it
+        included), UserError when it does not fit the template."""
         self._check_complete(step)
         try:
             self._check_compatible(step, template)
             # the template's shardings: with a mesh the arrays come back split as the run places them
             abstract = jax.tree_util.tree_map(
                 lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype, sharding=getattr(x, "sharding", None)), template)
-            return self.manager.restore(step, args=ocp.args.StandardRestore(abstract))
+            tree = self.manager.restore(step, args=ocp.args.StandardRestore(abstract))
         except UserError:
             raise
         except Exception as e:  # orbax/tensorstore raise many types for truncated or garbled files
-            msg = str(e).strip().splitlines()[0][:160] if str(e).strip() else ""
-            raise ValueError(f"{type(e).__name__}: {msg}") from None
+            raise ValueError(f"{type(e).__name__}: {_first_line(e)}") from None
+        saved = self._saved_checksums(step)
+        if saved is not None:
+            for name, value in checksums(tree).items():
+                if saved.get(name) != value:
+                    raise ValueError(f"array {name} does not match its checksum")
+        return tree
 
     def restore_latest(self, template: Any, move_damaged: bool = True) -> tuple[Any, int] | None:
         """(tree, step) from the newest good checkpoint, None when there are no checkpoints at all.
@@ -155,16 +185,44 @@ class Checkpoints:
             tree = jax.tree_util.tree_map(lambda x: np.array(x, copy=True), jax.device_get(tree))
         # else: arrays split across processes; every process saves its shards (orbax's multi-process save,
         # which copies them to host memory before returning)
-        self.manager.save(step, args=ocp.args.StandardSave(tree))
+        sums = checksums(tree)  # of the values as they are now: orbax writes them later, in its own thread
+        self._pending = step
+        try:
+            self.manager.save(step, args=ocp.args.StandardSave(tree), custom_metadata={CHECKSUMS: sums})
+        except Exception as e:
+            self._failed(e)
+
+    def _failed(self, e: Exception) -> None:
+        """A save that did not complete (disk full, read-only, no permission): StorageError, with the
+        half-written step directory removed; the checkpoints before it are untouched."""
+        self._broken = True
+        if is_primary() and os.path.isdir(self.directory):
+            for name in os.listdir(self.directory):
+                if name.split(".")[0] == str(self._pending) and "tmp" in name:
+                    shutil.rmtree(os.path.join(self.directory, name), ignore_errors=True)
+        os_error = re.search(r"\[os_error_code='(\d+)'\]", str(e))  # tensorstore's report of a failed write
+        why = (e.strerror if isinstance(e, OSError) and e.strerror
+               else os.strerror(int(os_error.group(1))) if os_error else _first_line(e))
+        raise StorageError(f"cannot save checkpoint {self._pending} in {self.directory}: {why}") from None
 
     def wait(self) -> None:
-        """Block until the pending save (if any) is committed."""
-        if self._manager is not None:
-            self._manager.wait_until_finished()
+        """Block until the pending save (if any) is committed; StorageError when it failed."""
+        if self._manager is not None and not self._broken:
+            try:
+                self._manager.wait_until_finished()
+            except Exception as e:
+                self._failed(e)
 
     def close(self) -> None:
-        """Wait for pending saves to commit, then release the manager."""
-        if self._manager is not None:
-            self._manager.wait_until_finished()
-            self._manager.close()
+        """Wait for pending saves to commit (StorageError when one failed), then release the manager."""
+        if self._manager is None:
+            return
+        try:
+            self.wait()
+        finally:
+            try:
+                self._manager.close()
+            except Exception:  # a failed save is reported by wait(), once
+                if not self._broken:
+                    raise
             self._manager = None

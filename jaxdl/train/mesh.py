@@ -219,3 +219,11 @@ def sync(name: str) -> None:
     """A barrier across processes (nothing with one process)."""
     if jax.process_count() > 1:
         multihost_utils.sync_global_devices(name)
+
+
+def agree(value: int) -> int:
+    """The largest of every process's `value` (itself with one process): a decision all processes share,
+    e.g. a stop signal that reached only one of them. A collective: every process must call it."""
+    if jax.process_count() == 1:
+        return int(value)
+    return int(np.max(multihost_utils.process_allgather(np.int32(value))))

@@ -15,12 +15,15 @@ import ml_collections
 
 from jaxdl import plots as figures
 from jaxdl.config import to_json
+from jaxdl.errors import StorageError, UserError
 from jaxdl.runs import load_run
 from jaxdl.train.checkpoint import Checkpoints
-from jaxdl.train.mesh import is_primary, sync
+from jaxdl.train.mesh import agree, is_primary, sync
+from jaxdl.train.preemption import stop_if_signalled
 from jaxdl.train.rundir import MetricsLog, NullLog, environment, prepare_workdir, write_json
 from jaxdl.train.setup import build_experiment
 from jaxdl.train.trainer import make_programs, restore_or_init, train
+from jaxdl.train.workdir import WorkdirLock
 
 
 def _note_resume(workdir: str, step: int, mesh: dict[str, int]) -> None:
@@ -39,15 +42,46 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *, quiet
                        plots: bool = True) -> dict[str, Any]:
     """Validate, then train (or resume) and write the run directory.
 
-    Bad input, including a checkpoint that does not fit the config, raises UserError before any write.
-    A SIGTERM/SIGINT raises jaxdl.errors.Preempted after saving a checkpoint. `dataset`: the config's
+    Bad input, including a checkpoint that does not fit the config or a workdir another run holds (its
+    lock, jaxdl.train.workdir), raises UserError before any write; a write that fails (disk full, read-only)
+    raises StorageError. A SIGTERM/SIGINT raises jaxdl.errors.Preempted after saving a checkpoint, or
+    Interrupted before the first step (nothing saved). `dataset`: the config's
     dataset already loaded (a script training several configs on one dataset). `plots=False` leaves out
     the learning-curve figure (`jaxdl plot` draws it later).
     """
     exp = build_experiment(config, dataset=dataset)
+    stop_if_signalled()  # a signal while the data loaded: nothing is written
     primary = is_primary()  # of several processes (jax.distributed), only process 0 writes files
-    resuming = prepare_workdir(workdir, to_json(config), overwrite, write=primary)
+    lock = WorkdirLock(workdir) if primary else None
+    try:
+        resuming = _prepare(workdir, to_json(config), overwrite, lock)
+        return _run(exp, workdir, resuming, quiet=quiet, tensorboard=tensorboard, plots=plots)
+    finally:
+        if lock:
+            lock.release()
+
+
+def _prepare(workdir: str, config_json: str, overwrite: bool, lock: WorkdirLock | None) -> bool:
+    """prepare_workdir under the lock (process 0), the outcome shared by all processes: when process 0 is
+    refused, every process raises rather than wait for it at a barrier. The other processes look at the
+    workdir (resume or not) only once process 0 is done with it."""
+    error, resuming = None, False
+    if lock:
+        try:
+            lock.acquire()
+            resuming = prepare_workdir(workdir, config_json, overwrite)
+        except (UserError, StorageError) as e:
+            error = e
+    if agree(error is not None):
+        raise error or UserError(f"process 0 refused workdir {workdir} (its error says why)")
+    if not lock:
+        resuming = prepare_workdir(workdir, config_json, overwrite, write=False)
     sync("jaxdl_workdir_ready")
+    return resuming
+
+
+def _run(exp, workdir: str, resuming: bool, *, quiet: bool, tensorboard: bool, plots: bool) -> dict[str, Any]:
+    config, primary = exp.config, is_primary()
     checkpoints = Checkpoints(os.path.join(workdir, "checkpoints"), config.keep_checkpoints)
     programs = make_programs(exp)
     start = restore_or_init(exp, programs, checkpoints if resuming else None)

@@ -10,7 +10,7 @@ import datetime
 import json
 import math
 import os
-import shutil
+import secrets
 import subprocess
 import sys
 from typing import Any
@@ -18,9 +18,7 @@ from typing import Any
 import numpy as np
 
 from jaxdl.errors import UserError
-
-RUN_FILES = ("config.json", "env.json", "metrics.jsonl", "summary.json", "checkpoints", "tensorboard", "plots",
-             "damaged_checkpoints", "eval.json")
+from jaxdl.train.workdir import OWNED, artefacts, probe_writable, record, remove_recorded, storage_error
 
 
 def to_jsonable(x: Any) -> Any:
@@ -36,13 +34,23 @@ def to_jsonable(x: Any) -> Any:
     return x
 
 
+def write_text(path: str, text: str) -> None:
+    """Write atomically (a temp file of its own, then rename) so that a killed process never leaves half a
+    file and a full disk leaves no empty one. A failed write raises StorageError."""
+    tmp = f"{path}.{os.getpid()}.{secrets.token_hex(4)}.tmp"  # two writers of one file never share it
+    try:
+        with open(tmp, "x") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except OSError as e:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise storage_error(f"write {path}", e) from None
+
+
 def write_json(path: str, obj: Any) -> None:
-    """Write atomically (temp file + rename) so a killed process never leaves half a file."""
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(to_jsonable(obj), f, indent=2, sort_keys=True)
-        f.write("\n")
-    os.replace(tmp, path)
+    """`obj` as indented JSON with sorted keys, written atomically (`write_text`)."""
+    write_text(path, json.dumps(to_jsonable(obj), indent=2, sort_keys=True) + "\n")
 
 
 def git_commit() -> str | None:
@@ -80,44 +88,51 @@ def has_checkpoints(workdir: str) -> bool:
     return os.path.isdir(ckpt) and any(n.isdigit() for n in os.listdir(ckpt))
 
 
+def _is_config(text: str) -> bool:
+    try:
+        return isinstance(json.loads(text), dict)
+    except ValueError:
+        return False
+
+
 def prepare_workdir(workdir: str, config_json: str, overwrite: bool, write: bool = True) -> bool:
     """Make `workdir` ready for a run of `config_json`; True when it resumes (same config, checkpoints).
 
-    A workdir holding a run of a different config is refused unless `overwrite`; `overwrite` always starts
-    afresh, and then only jaxdl's own run files are removed. Nothing is written before the checks pass, and
-    nothing at all when resuming (the driver truncates metrics.jsonl once a checkpoint has been restored).
-    write=False only checks (the processes other than 0 of a multi-process run).
+    Process 0 calls it holding the workdir's lock (jaxdl.train.workdir.WorkdirLock), which created the
+    directory. Refused (UserError) unless `overwrite`: a run of a different config, and jaxdl files without a
+    valid config.json (e.g. checkpoints whose config.json was lost). `overwrite` always starts afresh and
+    removes only what manifest.json says jaxdl wrote. The workdir and an existing checkpoints/ are checked
+    writable. Nothing is written before the checks pass, and nothing at all when resuming (the driver
+    truncates metrics.jsonl once a checkpoint has been restored). write=False only checks (the processes
+    other than 0 of a multi-process run).
     """
     existing = os.path.join(workdir, "config.json")
     if os.path.exists(workdir) and not os.path.isdir(workdir):
         raise UserError(f"workdir {workdir} exists and is not a directory")
-    same = False
-    if os.path.exists(existing):
+    text = None
+    if os.path.isfile(existing):
         with open(existing) as f:
-            same = f.read() == config_json
-        if not same and not overwrite:
+            text = f.read()
+    valid = text is not None and _is_config(text)
+    same = valid and text == config_json
+    if not overwrite:
+        if valid and not same:
             raise UserError(f"workdir {workdir} holds a run of a different config; "
                             "use a fresh workdir or --overwrite")
+        found = artefacts(workdir)
+        if not valid and found:
+            raise UserError(f"workdir {workdir} holds jaxdl files ({', '.join(found)}) but no valid config.json; "
+                            "use another workdir, or --overwrite to replace them")
     if not write:
         return same and not overwrite and has_checkpoints(workdir)
-    try:
-        os.makedirs(workdir, exist_ok=True)
-        probe = os.path.join(workdir, ".write_test")
-        with open(probe, "w"):
-            pass
-        os.remove(probe)
-    except OSError as e:
-        raise UserError(f"workdir {workdir} is not writable: {e.strerror}") from None
+    probe_writable(workdir, "workdir")
+    if os.path.isdir(os.path.join(workdir, "checkpoints")):
+        probe_writable(os.path.join(workdir, "checkpoints"), "checkpoints directory")
     if same and not overwrite and has_checkpoints(workdir):
         return True
-    for name in RUN_FILES:
-        path = os.path.join(workdir, name)
-        if os.path.isdir(path):
-            shutil.rmtree(path)
-        elif os.path.exists(path):
-            os.remove(path)
-    with open(existing, "w") as f:
-        f.write(config_json)
+    remove_recorded(workdir)
+    write_text(existing, config_json)
+    record(workdir, list(OWNED))  # before the other files: a run killed at any point leaves them listed
     return False
 
 
@@ -171,8 +186,11 @@ class MetricsLog:
     def write(self, step: int, split: str, metrics: dict[str, np.ndarray]) -> None:
         row = {"step": int(step), "split": split}
         row.update({k: np.asarray(v, np.float64).reshape(-1).tolist() for k, v in sorted(metrics.items())})
-        with open(self.path, "a") as f:
-            f.write(json.dumps(to_jsonable(row)) + "\n")
+        try:
+            with open(self.path, "a") as f:
+                f.write(json.dumps(to_jsonable(row)) + "\n")
+        except OSError as e:
+            raise storage_error(f"write {self.path}", e) from None
         if self._tensorboard() is not None:
             for k, v in metrics.items():
                 v = np.asarray(v, np.float64).reshape(-1)
@@ -180,7 +198,8 @@ class MetricsLog:
                     self.tb.add_scalar(f"{split}/{k}", float(np.nanmean(v)), step)
                 if 1 < len(v) <= 16:
                     for r, x in enumerate(v):
-                        self.tb.add_scalar(f"{split}/{k}/replica_{r}", float(x), step)
+                        if np.isfinite(x):  # a diverged replica's NaN: a gap, not a tensorboardX warning
+                            self.tb.add_scalar(f"{split}/{k}/replica_{r}", float(x), step)
 
     def close(self) -> None:
         if self.tb is not None:

@@ -20,10 +20,10 @@ import jax
 import numpy as np
 from tqdm.auto import tqdm
 
-from jaxdl.errors import Preempted
+from jaxdl.errors import Interrupted, Preempted
 from jaxdl.train.checkpoint import Checkpoints
 from jaxdl.train.loop import make_evaluate, make_train_chunk, pad_for_eval
-from jaxdl.train.mesh import fetch, is_primary
+from jaxdl.train.mesh import agree, fetch, is_primary
 from jaxdl.train.optim import set_hyperparams
 from jaxdl.train.preemption import StopRequest
 from jaxdl.train.replicas import replica_keys, stacked_hparams
@@ -154,7 +154,9 @@ def train(exp: Experiment, log, *, quiet: bool = False, workdir: str | None = No
 
     Train metrics are the mean over each log interval; test metrics are computed at every eval_every
     steps and at the end. With `checkpoints`, the run is saved every checkpoint_every steps and at the end,
-    and SIGTERM/SIGINT save at the next chunk boundary and raise `Preempted`. A replica that diverges is
+    and SIGTERM/SIGINT save at the next chunk boundary and raise `Preempted` (before the first step:
+    `Interrupted`, nothing saved); with several processes the stop is agreed at every boundary, so all stop
+    at the same step. A replica that diverges is
     frozen in the compiled step; when every replica has, the run stops with status "diverged".
     """
     cfg, task, place = exp.config, exp.task, exp.placement
@@ -179,6 +181,15 @@ def train(exp: Experiment, log, *, quiet: bool = False, workdir: str | None = No
     train_s, last_eval, last_eval_sums, first_step = 0.0, {}, {}, step
     diverged_at = {r: int(s) + 1 for r, s in enumerate(fetch(states.step)) if diverged[r]}
     with StopRequest(active=checkpoints is not None) as stop:
+        # every process takes the same decision (a signal may reach only one), at the same step
+        agreed = (lambda: agree(stop.signum or 0)) if checkpoints else (lambda: 0)
+        signum = agreed()  # a signal during start-up or compilation: stop before the first step
+        if signum:
+            bar.close()
+            checkpoints.close()
+            if step:  # resumed: the checkpoint it started from is the one to resume from again
+                raise Preempted(step, signum, checkpoints.directory)
+            raise Interrupted(signum)
         while step < cfg.steps and not diverged.all():
             progs, compiled = (programs, fast) if step + cfg.log_every <= cfg.steps else (tail_programs, None)
             t = time.perf_counter()
@@ -191,6 +202,7 @@ def train(exp: Experiment, log, *, quiet: bool = False, workdir: str | None = No
             n = next(iter(metrics.values())).shape[1]
             step += n
             log.write(step, "train", {k: v.mean(axis=1) for k, v in metrics.items()})
+            signum = agreed()
             replica_steps = fetch(states.step)
             for r in np.flatnonzero((replica_steps < step) & ~diverged):
                 diverged_at[int(r)] = int(replica_steps[r]) + 1
@@ -210,14 +222,14 @@ def train(exp: Experiment, log, *, quiet: bool = False, workdir: str | None = No
                     if is_primary():
                         task.write_artifacts(local, step, workdir, final=step == cfg.steps)
             every = cfg.checkpoint_every or cfg.eval_every
-            if checkpoints and (step % every == 0 or step == cfg.steps or stop.signum):
+            if checkpoints and (step % every == 0 or step == cfg.steps or signum):
                 checkpoints.save(step, {"states": states, "data_keys": data_keys})
             bar.update(n)
             bar.set_postfix(loss=f"{np.nanmean(metrics['loss'][:, -1]):.4f}", steps_per_s=f"{step / train_s:.0f}")
-            if stop.signum and step < cfg.steps:
+            if signum and step < cfg.steps:
                 bar.close()
                 checkpoints.close()  # the save is committed before the process goes
-                raise Preempted(step, stop.signum, checkpoints.directory)
+                raise Preempted(step, signum, checkpoints.directory)
     bar.close()
     last_eval = _masked(last_eval, diverged)
     if not last_eval and not diverged.all():  # resumed at the very end: the final evaluation is recomputed

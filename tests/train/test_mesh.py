@@ -136,15 +136,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def two_processes(env, argv, workdir, kill_at=0):
-    """Both processes of one run; with kill_at, both SIGKILL themselves after that step's train metrics."""
+def two_processes(env, argv, workdir, kill_at=0, faults=None):
+    """Both processes of one run; with kill_at, both SIGKILL themselves after that step's train metrics;
+    `faults`: each process's own (kind, step) (see FAULTY_TRAIN in conftest.py)."""
     port, procs = free_port(), []
     env = dict(env, XLA_FLAGS="--xla_force_host_platform_device_count=1")  # one device per process
+    faults = faults or [("kill_at" if kill_at else "none", kill_at)] * 2
     for i in range(2):
         args = ["train", "--config", CONFIG, "--workdir", str(workdir), "--quiet", '--config.mesh={"data": -1}',
                 "--coordinator", f"127.0.0.1:{port}", "--num_processes", "2", "--process_id", str(i),
                 "--distributed_timeout", "120"]
-        procs.append(subprocess.Popen([*argv("kill_at" if kill_at else "none", kill_at), *args], env=env,
+        procs.append(subprocess.Popen([*argv(*faults[i]), *args], env=env,
                                       cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
     outs = [p.communicate(timeout=600) for p in procs]
     return [p.returncode for p in procs], outs
@@ -176,6 +178,35 @@ def test_two_processes_train_like_one_and_resume_after_both_are_killed(cli_env, 
     assert codes == [0, 0], outs[0][1][-2000:] + outs[1][1][-2000:]
     assert open(b / "metrics.jsonl").read() == open(a / "metrics.jsonl").read()  # bitwise the same run
     assert json.load(open(b / "env.json"))["resumes"][0]["step"] == 40
+
+    # a SIGTERM to one process, then to both a second apart: every process stops at the same step with one
+    # checkpoint (the stop is agreed at each chunk boundary; alone, each went into orbax's collective save
+    # by itself and the pair hung), and the resume is bitwise the uninterrupted run
+    for name, faults in [("one", [("none", 0), ("term_at", 60)]), ("both", [("term_at", 60), ("term_late", 60)])]:
+        c = tmp_path / name
+        codes, outs = two_processes(cli_env, faulty_argv, c, faults=faults)
+        assert codes == [128 + signal.SIGTERM] * 2, outs[0][1][-2000:] + outs[1][1][-2000:]
+        for _, err in outs:
+            assert [ln for ln in err.splitlines() if ln.startswith("jaxdl:")][0].startswith(
+                "jaxdl: stopped by SIGTERM at step 60, checkpoint saved"), err[-2000:]
+        assert sorted(int(n) for n in os.listdir(c / "checkpoints") if n.isdigit()) == [40, 60]
+    codes, outs = two_processes(cli_env, faulty_argv, c)
+    assert codes == [0, 0], outs[0][1][-2000:] + outs[1][1][-2000:]
+    assert open(c / "metrics.jsonl").read() == open(a / "metrics.jsonl").read()
+
+    # a workdir another run holds: process 0 is refused, and says why; the others follow instead of waiting
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from jaxdl.train.workdir import "
+                               "WorkdirLock; WorkdirLock(sys.argv[1]).acquire(); print(1, flush=True); time.sleep(600)",
+                               str(c)], env=cli_env, stdout=subprocess.PIPE, text=True)
+    try:
+        holder.stdout.readline()
+        codes, outs = two_processes(cli_env, faulty_argv, c)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert codes == [2, 2], outs[0][1][-2000:] + outs[1][1][-2000:]
+    assert f"in use by another jaxdl train (PID {holder.pid}" in outs[0][1]
+    assert "process 0 refused workdir" in outs[1][1]
 
 
 def test_a_one_device_run_resumes_split_over_the_host_devices(cli_env, faulty_argv, tiny_run, tmp_path):
