@@ -11,6 +11,7 @@ import shlex
 import signal
 import sys
 
+from jaxdl import platform
 from jaxdl.errors import Preempted, UserError
 
 USAGE = "jaxdl train --config PATH.py --workdir DIR [--config.key=value ...]"
@@ -213,6 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    platform.configure()  # XLA_FLAGS, before anything starts a jax backend
     argv = sys.argv[1:] if argv is None else argv
     try:
         rest, overrides = split_overrides(argv)
