@@ -42,6 +42,8 @@ class ClassificationTask:
         return optax.softmax_cross_entropy(logits.astype(jnp.float32), targets)
 
     def loss(self, params, model_state, batch, rng):
+        """Mean cross-entropy of inputs [B, ...] against label int32 [B] (train mode, dropout from rng);
+        metrics: accuracy."""
         mutable = list(model_state.keys())
         out = self.model.apply({"params": params, **model_state}, to_float(batch["inputs"]), train=True,
                                rngs={"dropout": rng}, mutable=mutable or False)

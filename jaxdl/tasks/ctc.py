@@ -60,6 +60,7 @@ class CTCTask:
                                 rngs=rngs)
 
     def loss(self, params, model_state, batch, rng):
+        """Mean CTC negative log-likelihood of the utterances [B, T, M] (dropout from rng)."""
         logits, lengths = self.apply(params, batch, train=True, rngs={"dropout": rng})
         return ctc_losses(logits, lengths, batch["labels"], batch["label_lengths"]).mean(), ({}, model_state)
 

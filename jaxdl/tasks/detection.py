@@ -142,6 +142,7 @@ class DetectionTask:
         return (terms["focal"] + self.size_weight * terms["size"] + self.offset_weight * terms["offset"]) / n
 
     def loss(self, params, model_state, batch, rng):
+        """CenterNet's loss of inputs [B, H, W, C] and their boxes: (focal + weighted L1 sums) / objects."""
         weights = jnp.ones(batch["inputs"].shape[0])
         outputs, new_model_state = self.model.apply(
             {"params": params, **model_state}, to_float(batch["inputs"]), train=True,

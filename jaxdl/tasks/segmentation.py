@@ -77,6 +77,8 @@ class SegmentationTask:
         return optax.softmax_cross_entropy_with_integer_labels(logits.astype(jnp.float32), labels.astype(jnp.int32))
 
     def loss(self, params, model_state, batch, rng):
+        """Mean per-pixel cross-entropy of inputs [B, H, W, C] against the class map [B, H, W];
+        metrics: pixel_accuracy."""
         labels = batch[self.target].astype(jnp.int32)
         logits, new_model_state = self.model.apply(
             {"params": params, **model_state}, to_float(batch["inputs"]), train=True,
