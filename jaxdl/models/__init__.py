@@ -103,8 +103,9 @@ def _plain(value: Any) -> Any:
     return tuple(_plain(v) for v in value) if isinstance(value, list | tuple) else value
 
 
-def build_model(name: str, num_classes: int | None = None, **kwargs: Any) -> nn.Module:
-    """The registered model `name`; bad name, kwarg or value -> UserError.
+def build_model(name: str, num_classes: int | None = None, **kwargs: Any) -> nn.Module | DCGAN:
+    """The registered model `name` (a linen Module; for "dcgan" the DCGAN pair); bad name, kwarg or value ->
+    UserError.
 
     num_classes: for the models that have outputs per class. Other SUPPLIED fields come as kwargs:
     image_shape (H, W) or (H, W, C) (a missing channel axis becomes 1), likelihood. `dtype` may be a string
@@ -138,7 +139,7 @@ def build_model(name: str, num_classes: int | None = None, **kwargs: Any) -> nn.
 
 
 def build_model_from_config(model_cfg, num_classes: int | None = None, dtype: str = "float32",
-                            **supplied: Any) -> nn.Module:
+                            **supplied: Any) -> nn.Module | DCGAN:
     """`build_model` from a config's `model` dict (name + options), the run's compute dtype name and what
     the task supplies (`supplied`: e.g. image_shape, likelihood)."""
     kwargs = dict(model_cfg)
