@@ -28,6 +28,7 @@ import os
 
 import numpy as np
 
+import jaxdl.platform
 from jaxdl import plots
 from jaxdl.config import apply_overrides, load_config
 from jaxdl.runs import load_run
@@ -70,4 +71,5 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
+    jaxdl.platform.configure()  # XLA_FLAGS as `jaxdl train` sets them, before jax starts
     main()

@@ -29,6 +29,9 @@ def main() -> None:
     args = parser.parse_args()
     os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") +
                                f" --xla_force_host_platform_device_count={args.devices}")
+    import jaxdl.platform
+
+    jaxdl.platform.configure()  # jaxdl's other XLA flags, as `jaxdl train` sets them
     import numpy as np
 
     from jaxdl.config import apply_overrides, load_config

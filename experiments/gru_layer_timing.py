@@ -5,7 +5,7 @@ one compiled `lax.scan` of STEPS gradient steps (forward, backward, SGD update) 
     python experiments/gru_layer_timing.py [K] [STEPS]        # defaults 5 and 100
 
 Repeats are interleaved (7 rounds, medians) because the machines are shared and noisy; the printed ratio
-is the one figure to compare across machines. Both layers run with the XLA flags `import jaxdl` sets.
+is the one figure to compare across machines. Both layers run with the XLA flags `jaxdl.platform.configure()` sets.
 """
 
 import sys
@@ -15,6 +15,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+import jaxdl.platform
 from jaxdl.bench.measure import time_interleaved
 from jaxdl.models.rnn import CELLS, RNNEncoder
 
@@ -57,4 +58,5 @@ def main(k: int = 5, steps: int = 100) -> None:
 
 
 if __name__ == "__main__":
+    jaxdl.platform.configure()  # XLA_FLAGS as `jaxdl train` sets them, before jax starts
     main(*(int(a) for a in sys.argv[1:3]))

@@ -23,6 +23,8 @@ import os
 import sys
 import time
 
+import jaxdl.platform
+
 _T_START = time.perf_counter()  # before jax and jaxdl are imported: the table's wall clock starts here
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -234,4 +236,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    jaxdl.platform.configure()  # XLA_FLAGS as `jaxdl train` sets them, before jax starts
     sys.exit(main())

@@ -16,6 +16,7 @@ import sys
 import jax
 import numpy as np
 
+import jaxdl.platform
 from jaxdl.bench.bench import trainer_run
 from jaxdl.bench.measure import time_interleaved
 from jaxdl.config import apply_overrides, load_config
@@ -50,4 +51,5 @@ def main(path: str, k: int, length: int, rounds: int = 7) -> None:
 
 
 if __name__ == "__main__":
+    jaxdl.platform.configure()  # XLA_FLAGS as `jaxdl train` sets them, before jax starts
     main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), *map(int, sys.argv[4:5]))

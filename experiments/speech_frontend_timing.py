@@ -12,11 +12,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+import jaxdl.platform
 from jaxdl.config import load_config
 from jaxdl.data import audio
 from jaxdl.models import build_model_from_config
 from jaxdl.tasks.ctc import CTCTask
 from jaxdl.train.optim import make_optimizer
+from jaxdl.train.step import train_step
 
 
 def main():
@@ -36,8 +38,8 @@ def main():
     featurise = jax.vmap(lambda w: audio.log_mel(w, jnp))
     state = task.init(jax.random.PRNGKey(0), {"inputs": feats, "input_lengths": lengths, **labels})
 
-    stored = jax.jit(lambda s, x: task.train_step(s, {"inputs": x, "input_lengths": lengths, **labels}))
-    in_graph = jax.jit(lambda s, w: task.train_step(s, {"inputs": featurise(w), "input_lengths": lengths, **labels}))
+    stored = jax.jit(lambda s, x: train_step(task, s, {"inputs": x, "input_lengths": lengths, **labels}))
+    in_graph = jax.jit(lambda s, w: train_step(task, s, {"inputs": featurise(w), "input_lengths": lengths, **labels}))
     for name, fn, x in (("stored features", stored, feats), ("in-graph log-mel", in_graph, jnp.asarray(waves))):
         jax.block_until_ready(fn(state, x))
         t = time.perf_counter()
@@ -50,4 +52,5 @@ def main():
 
 
 if __name__ == "__main__":
+    jaxdl.platform.configure()  # XLA_FLAGS as `jaxdl train` sets them, before jax starts
     main()

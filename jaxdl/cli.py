@@ -18,6 +18,7 @@ import sys
 import threading
 import warnings
 
+from jaxdl import platform
 from jaxdl.errors import Interrupted, Preempted, StorageError, UserError
 from jaxdl.train import preemption
 from jaxdl.train.workdir import STORAGE_ERRNOS
@@ -255,6 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    platform.configure()  # XLA_FLAGS, before anything starts a jax backend
     argv = sys.argv[1:] if argv is None else argv
     old_format, old_handlers, old_hook = install_warning_format(), None, sys.unraisablehook
     sys.unraisablehook = _quiet_closed_loop(old_hook)

@@ -32,7 +32,25 @@ def base_config() -> ml_collections.ConfigDict:
     c.dataset = ml_collections.ConfigDict(dict(name="mnist1d"))
     c.data_dir = ""  # TFDS data dir; "" means $JAXDL_DATA_DIR, else ~/tensorflow_datasets
     c.model = ml_collections.ConfigDict(dict(name="mlp"))  # name + keyword arguments of the model
-    c.task = ml_collections.ConfigDict(dict(name="classification", label_smoothing=0.0))
+    # name + every task's keys (each task reads only its own; set them one by one, c.task.name = "vae", so the
+    # others keep their defaults)
+    c.task = ml_collections.ConfigDict(
+        dict(
+            name="classification",  # see jaxdl.tasks.TASKS
+            label_smoothing=0.0,  # classification, classification_by_hand
+            likelihood="bernoulli",  # vae: bernoulli | gaussian
+            obs_std=0.1,  # vae: the Gaussian likelihood's fixed observation std
+            binarize=False,  # vae: threshold inputs at 0.5
+            num_samples=1000,  # vae, gan: samples per replica written at the end (samples.npy)
+            quality_score=True,  # vae, gan: score the samples with a classifier (sample_quality.json)
+            scorer_steps=1000,  # vae, gan: training steps of that classifier
+            target="segmentation",  # segmentation: the dataset's per-pixel class map
+            top_k=20,  # detection: peaks decoded per image
+            score_bins=1000,  # detection: score histogram bins of the mAP computation
+            size_weight=0.1,  # detection: weight of the box-size L1 loss
+            offset_weight=1.0,  # detection: weight of the centre-offset L1 loss
+        )
+    )
     c.optimizer = ml_collections.ConfigDict(
         dict(
             name="adam",  # sgd | momentum | nesterov | adam | adamw

@@ -11,6 +11,10 @@ import jax
 import numpy as np
 import pytest
 
+import jaxdl.platform
+
+jaxdl.platform.configure()  # the flags `jaxdl train` runs with, before any test starts a backend
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 

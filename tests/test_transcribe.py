@@ -1,6 +1,7 @@
 """`jaxdl transcribe`: a run whose checkpoint holds a model fitted to two synthesized utterances transcribes
 their WAV files; bad files, runs and replicas are one-line errors (exit 2)."""
 
+import functools
 import os
 import struct
 
@@ -15,6 +16,7 @@ from jaxdl.data import spoken_digits_builder as sd
 from jaxdl.data.speech import encode_digits, features_of
 from jaxdl.train.checkpoint import Checkpoints
 from jaxdl.train.setup import build_experiment
+from jaxdl.train.step import train_step
 from jaxdl.train.trainer import init_states, make_programs
 
 UTTERANCES = {"42": sd.Utterance((4, 2), "en-us+m3", 160, 50, 1, (0.1, 0.1), 40.0, 0),
@@ -32,7 +34,7 @@ def _fit(task, wavs):
              "labels": np.zeros((2, 2), np.int32), "label_lengths": np.array([len(t) for t in UTTERANCES])}
     for i, (f, t) in enumerate(zip(frames, UTTERANCES, strict=True)):
         batch["inputs"][i, : len(f)], batch["labels"][i, : len(t)] = f, encode_digits(t)
-    state, step = task.init(jax.random.PRNGKey(0), batch), jax.jit(task.train_step)
+    state, step = task.init(jax.random.PRNGKey(0), batch), jax.jit(functools.partial(train_step, task))
     # eSpeak's audio is not bitwise reproducible across processes (README), so the loss after a fixed count
     # varies around 0.1: fit in rounds of STEP steps until it is well below, up to 4 rounds
     for _ in range(4):

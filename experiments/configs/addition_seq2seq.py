@@ -22,7 +22,7 @@ from jaxdl.config import base_config
 def get_config():
     c = base_config()
     c.dataset.name = "addition"
-    c.task = dict(name="seq2seq")
+    c.task.name = "seq2seq"
     # reversed source and answer (least significant digit first): see the docstring
     c.model = dict(name="seq2seq", cell="lstm", hidden_size=128, embed_dim=32, attention=False,
                    reverse_source=True, reverse_target=True)

@@ -16,7 +16,7 @@ from jaxdl.config import base_config
 def get_config():
     c = base_config()
     c.dataset.name = "digit_scenes"
-    c.task = dict(name="detection", top_k=20, score_bins=1000, size_weight=0.1, offset_weight=1.0)
+    c.task.update(name="detection", top_k=20, score_bins=1000, size_weight=0.1, offset_weight=1.0)
     c.model = dict(name="centernet", channels=(8, 16, 32, 32), head_width=16)
     c.optimizer.learning_rate = 3e-3
     c.optimizer.schedule = "cosine"

@@ -21,7 +21,7 @@ from jaxdl.config import base_config
 def get_config():
     c = base_config()
     c.dataset.name = "digit_scenes"
-    c.task = dict(name="segmentation", target="segmentation")
+    c.task.update(name="segmentation", target="segmentation")
     c.model = dict(name="unet", depth=2, width=8, convs=2)
     c.optimizer.learning_rate = 1e-2
     c.optimizer.schedule = "cosine"

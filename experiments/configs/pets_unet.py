@@ -21,7 +21,7 @@ from jaxdl.config import base_config
 def get_config():
     c = base_config()
     c.dataset = dict(name="oxford_iiit_pet", image_size=64)
-    c.task = dict(name="segmentation", target="segmentation")
+    c.task.update(name="segmentation", target="segmentation")
     c.model = dict(name="unet", depth=3, width=16, convs=2)
     c.optimizer.learning_rate = 3e-3
     c.optimizer.schedule = "cosine"

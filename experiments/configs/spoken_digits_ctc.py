@@ -18,7 +18,7 @@ from jaxdl.config import base_config
 def get_config():
     c = base_config()
     c.dataset.name = "spoken_digits"
-    c.task = dict(name="ctc")
+    c.task.name = "ctc"
     c.model = dict(name="speech_rnn", conv_channels=(64, 64), conv_kernel=5, conv_stride=2, cell="gru",
                    hidden_size=64, num_layers=2, bidirectional=True)
     c.optimizer.name = "adam"

@@ -22,7 +22,7 @@ from jaxdl.config import base_config
 def get_config():
     c = base_config()
     c.dataset = dict(name="ted_hrlr_translate/pt_to_en", max_len=32, target_max_len=32, vocab_size=8000)
-    c.task = dict(name="seq2seq")
+    c.task.name = "seq2seq"
     c.model = dict(name="seq2seq", cell="lstm", hidden_size=256, embed_dim=128, attention=True)
     c.optimizer.name = "adam"
     c.optimizer.learning_rate = 1e-3

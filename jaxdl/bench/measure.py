@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import statistics
 import time
 from collections.abc import Callable
@@ -12,6 +13,7 @@ import numpy as np
 import optax
 
 from jaxdl.data import to_float
+from jaxdl.train.step import train_step
 
 
 def time_interleaved(runs: dict[str, tuple[Callable, object]], repeats: int) -> tuple[dict, dict]:
@@ -60,7 +62,7 @@ def analytic_flops(params, batch_size: int) -> float:
 
 def step_flops(task, states, batch) -> tuple[float | None, str]:
     """FLOPs of ONE vmapped training step (all replicas) and where the figure came from."""
-    step = jax.jit(jax.vmap(task.train_step, in_axes=(0, None)))
+    step = jax.jit(jax.vmap(functools.partial(train_step, task), in_axes=(0, None)))
     lowered = step.lower(states, batch)
     flops = cost_flops(lowered.compile())
     if flops is not None:

@@ -47,12 +47,12 @@ def from_config(config, dataset) -> HandClassificationTask:
 class HandClassificationTask(ClassificationTask):
     """`self.model` is a HandMLP (flax init, hand forward) and `self.tx` an Optimizer (init, step)."""
 
-    def train_step(self, state, batch):
+    def update(self, state, batch, rng):
+        """Hand-written gradient and optimizer step (jaxdl/train/step.py's extension point); no dropout."""
         targets = jax.nn.one_hot(batch["label"], self.num_classes)
         if self.label_smoothing:
             targets = optax.smooth_labels(targets, self.label_smoothing)
         loss, logits, grads = self.model.loss_and_grad(state.params, to_float(batch["inputs"]), targets)
         params, opt_state = self.tx.step(state.params, grads, state.opt_state)
         accuracy = jnp.mean(jnp.argmax(logits, -1) == batch["label"])
-        new_state = state.replace(step=state.step + 1, params=params, opt_state=opt_state)
-        return new_state, {"loss": loss, "accuracy": accuracy}
+        return state.replace(params=params, opt_state=opt_state), {"loss": loss, "accuracy": accuracy}

@@ -5,10 +5,14 @@ Embedded datasets (mnist1d, digits) are generated into the data dir on first use
 must already be prepared there in array_record format; jaxdl downloads only when asked (download=True).
 """
 
+from __future__ import annotations
+
 import contextlib
+import dataclasses
 import logging
 import os
 import sys
+from collections.abc import Callable
 
 import numpy as np
 import tensorflow_datasets as tfds
@@ -19,33 +23,105 @@ from jaxdl.data.digit_scenes_builder import DigitScenes
 from jaxdl.data.digits_builder import Digits
 from jaxdl.data.mnist1d_builder import Mnist1d
 from jaxdl.data.pets import OPTIONS as PET_OPTIONS
-from jaxdl.data.pets import SEGMENTATION, read_pet_segmentation
+from jaxdl.data.pets import read_pet_segmentation
 from jaxdl.data.speech import read_ctc, read_keywords
 from jaxdl.data.spoken_digits_builder import SpokenDigits
 from jaxdl.data.text import read_text_classification, read_translation
 from jaxdl.errors import UserError
 
-EMBEDDED = {"digits": Digits, "digit_scenes": DigitScenes, "mnist1d": Mnist1d, "addition": Addition,
-            "spoken_digits": SpokenDigits}
-SEQUENCE = {"addition": len(CHARS)}  # embedded seq2seq datasets ("inputs", "targets") -> vocabulary size
-# Standard TFDS image classification: feature "image" uint8 [H, W, C] -> "inputs", "label" -> "label".
-# Text classification ("text", "label") is tokenized by jaxdl.data.text (options max_len, vocab_size).
-TEXT = ("imdb_reviews",)
-# Translation (a TFDS Translation feature; "name/config", e.g. ted_hrlr_translate/pt_to_en) for seq2seq:
-# tokenized by jaxdl.data.text.read_translation (options max_len, target_max_len, vocab_size).
-TRANSLATION = ("ted_hrlr_translate",)
-# Speech (jaxdl.data.speech): CTC transcription from log-mel "features" + "digits"; keywords from "audio" + "label".
-SPEECH_CTC, SPEECH_KEYWORDS = ("spoken_digits",), ("speech_commands",)
-# Segmentation (jaxdl.data.pets): oxford_iiit_pet's photos + trimaps, resized to config.dataset.image_size.
-STANDARD = ("cifar10", "cifar100", "fashion_mnist", "kmnist", "mnist", "svhn_cropped", *TEXT, *SPEECH_KEYWORDS,
-            *TRANSLATION, *SEGMENTATION)
 SPLITS = ("train", "test")
-_EMBEDDED_KEYS = {"inputs": "inputs", "label": "label"}  # TFDS feature -> Dataset key
-_STANDARD_KEYS = {"image": "inputs", "label": "label"}
-# Dense-vision datasets carry other targets than "label" (every feature keeps its name).
-_DENSE_KEYS = {"digit_scenes": {k: k for k in ("inputs", "segmentation", "boxes", "box_classes", "num_boxes")}}
 _CHUNK = 4096  # examples decoded per data-source call
 _RANDOM_ACCESS = tfds.core.file_adapters.FileFormat.with_random_access()  # array_record, parquet
+
+
+@dataclasses.dataclass(frozen=True)
+class Source:
+    """How jaxdl reads one dataset: `read(builder, name, options) -> Dataset` over its train and test splits,
+    the config.dataset options it takes, and for an embedded dataset its builder class (generated into the
+    data dir on first use; the others must be prepared there already)."""
+
+    read: Callable[[tfds.core.DatasetBuilder, str, dict], Dataset]
+    options: tuple[str, ...] = ()
+    embedded: type | None = None
+    configs: bool = False  # also "name/config" (a TFDS builder config, e.g. ted_hrlr_translate/pt_to_en)
+    open_prepared: Callable[[str, str], tfds.core.DatasetBuilder] | None = None  # (name, data_dir) -> builder,
+    # for a prepared copy that tfds.builder cannot open without TensorFlow
+
+
+def _sources(builder: tfds.core.DatasetBuilder) -> list:
+    return builder.as_data_source(split=list(SPLITS))
+
+
+def _arrays(keys: dict[str, str]) -> Callable:
+    """Reader of fixed-shape features, TFDS feature -> Dataset key (one of them "inputs"); the class count
+    from the "label" ClassLabel, else from the builder's NUM_CLASSES (digit_scenes)."""
+
+    def read(builder, name, options):
+        info = builder.info
+        (input_key,) = [k for k, v in keys.items() if v == "inputs"]
+        input_feature = info.features[input_key]
+        input_shape = tuple(input_feature.shape)
+        if None in input_shape:
+            raise UserError(f"dataset '{name}' has variable-size inputs {input_shape}; jaxdl needs a fixed shape")
+        specs = {"inputs": (input_shape, input_feature.np_dtype), "label": ((), np.int32)}
+        specs = {key: specs.get(key) or (tuple(info.features[f].shape), info.features[f].np_dtype)
+                 for f, key in keys.items()}
+        train, test = (_to_numpy(source, keys, specs) for source in _sources(builder))
+        num_classes = info.features["label"].num_classes if "label" in info.features else builder.NUM_CLASSES
+        return Dataset(name=name, train=train, test=test, num_classes=int(num_classes), input_shape=input_shape)
+
+    return read
+
+
+def _tokens(vocab_size: int) -> Callable:
+    """Reader of fixed-length token ids {"inputs": [N, Tin], "targets": [N, Tout]} (seq2seq); num_classes is
+    the vocabulary size."""
+
+    def read(builder, name, options):
+        keys = {"inputs": "inputs", "targets": "targets"}
+        specs = {k: (tuple(builder.info.features[k].shape), np.int32) for k in keys}
+        train, test = (_to_numpy(s, keys, specs) for s in _sources(builder))
+        return Dataset(name=name, train=train, test=test, num_classes=vocab_size, input_shape=specs["inputs"][0])
+
+    return read
+
+
+def _text(builder, name, options):
+    return read_text_classification(_sources(builder), name, int(builder.info.features["label"].num_classes),
+                                    **options)
+
+
+def _translation(builder, name, options):
+    source_lang, target_lang = builder.info.supervised_keys  # (source language, target language)
+    return read_translation(_sources(builder), name, source_lang, target_lang, **options)
+
+
+def _keywords(builder, name, options):
+    return read_keywords(_sources(builder), name, int(builder.info.features["label"].num_classes))
+
+
+_IMAGES = _arrays({"image": "inputs", "label": "label"})  # standard TFDS image classification
+_TEXT_OPTIONS = ("max_len", "vocab_size")
+
+# name -> how to read it. Embedded first (generated offline on first use), then standard TFDS datasets.
+DATASETS: dict[str, Source] = {
+    "digits": Source(_arrays({"inputs": "inputs", "label": "label"}), embedded=Digits),
+    "digit_scenes": Source(_arrays({k: k for k in ("inputs", "segmentation", "boxes", "box_classes", "num_boxes")}),
+                           embedded=DigitScenes),
+    "mnist1d": Source(_arrays({"inputs": "inputs", "label": "label"}), embedded=Mnist1d),
+    "addition": Source(_tokens(len(CHARS)), embedded=Addition),
+    # CTC transcription from log-mel "features" + "digits" (jaxdl.data.speech)
+    "spoken_digits": Source(lambda builder, name, options: read_ctc(_sources(builder), name), embedded=SpokenDigits),
+    **{name: Source(_IMAGES) for name in ("cifar10", "cifar100", "fashion_mnist", "kmnist", "mnist", "svhn_cropped")},
+    "imdb_reviews": Source(_text, _TEXT_OPTIONS),  # ("text", "label") tokenized by jaxdl.data.text
+    # keywords from "audio" + "label" (jaxdl.data.speech)
+    "speech_commands": Source(_keywords, open_prepared=lambda name, data_dir: _speech_builder(name, data_dir)),
+    # a TFDS Translation feature, tokenized by jaxdl.data.text, for seq2seq
+    "ted_hrlr_translate": Source(_translation, ("max_len", "target_max_len", "vocab_size"), configs=True),
+    # photos + trimaps, resized to config.dataset.image_size (jaxdl.data.pets)
+    "oxford_iiit_pet": Source(lambda builder, name, options: read_pet_segmentation(_sources(builder), name, **options),
+                              PET_OPTIONS),
+}
 
 
 def default_data_dir() -> str:
@@ -55,7 +131,7 @@ def default_data_dir() -> str:
 
 def list_datasets() -> list[str]:
     """Names load_dataset accepts: the embedded datasets, then the standard TFDS ones."""
-    return [*EMBEDDED, *STANDARD]
+    return list(DATASETS)
 
 
 def load_dataset(name: str, data_dir: str | None = None, *, download: bool = False, **options) -> Dataset:
@@ -68,10 +144,8 @@ def load_dataset(name: str, data_dir: str | None = None, *, download: bool = Fal
     be prepared there already (array_record format) unless download=True. Raises UserError for an unknown
     name or a standard dataset that is missing locally.
     """
-    _check_name(name)
-    allowed = (("max_len", "vocab_size") if name in TEXT else
-               ("max_len", "target_max_len", "vocab_size") if _family(name) in TRANSLATION else
-               PET_OPTIONS if name in SEGMENTATION else ())
+    source = _source(name)
+    allowed = source.options
     if set(options) - set(allowed):
         takes = f"only the options {', '.join(allowed)}" if allowed else "no options"
         raise UserError(f"dataset '{name}' takes {takes}, got {', '.join(sorted(options))}")
@@ -79,41 +153,41 @@ def load_dataset(name: str, data_dir: str | None = None, *, download: bool = Fal
     with _absl_warnings_off():
         builder = _builder(name, data_dir)
         if not builder.is_prepared():
-            if name not in EMBEDDED and not download:
+            if not source.embedded and not download:
                 raise UserError(
                     f"dataset '{name}' is not in {data_dir} and jaxdl does not download unless asked: "
                     f"set --config.data_dir to a TFDS data dir holding {name} prepared as array_record"
                 )
             _prepare(_builder(name, data_dir, file_format="array_record"), name, data_dir)
             builder = _builder(name, data_dir)  # read back exactly as on every later use
-        keys = _DENSE_KEYS.get(name) or (_EMBEDDED_KEYS if name in EMBEDDED else _STANDARD_KEYS)
-        return _read(builder, name, keys, options)
+        return _read(builder, name, source, options)
 
 
 def is_prepared(name: str, data_dir: str | None = None) -> bool:
     """Whether `name` is already prepared in `data_dir` (embedded datasets prepare themselves anyway)."""
-    _check_name(name)
+    _source(name)
     data_dir = os.path.expanduser(data_dir or default_data_dir())
     with _absl_warnings_off():
         return _builder(name, data_dir).is_prepared()
 
 
-def _family(name: str) -> str:
-    """The TFDS dataset name without its config: "ted_hrlr_translate/pt_to_en" -> "ted_hrlr_translate"."""
-    return name.split("/")[0]
-
-
-def _check_name(name: str) -> None:
-    if name not in EMBEDDED and name not in STANDARD and _family(name) not in TRANSLATION:
-        raise UserError(f"unknown dataset '{name}'; known datasets: {', '.join(list_datasets())}")
+def _source(name: str) -> Source:
+    """The table's entry for `name` ("name/config" for a dataset with builder configs); else UserError."""
+    family = name.split("/")[0]
+    if name in DATASETS:
+        return DATASETS[name]
+    if family in DATASETS and DATASETS[family].configs:
+        return DATASETS[family]
+    raise UserError(f"unknown dataset '{name}'; known datasets: {', '.join(list_datasets())}")
 
 
 def _builder(name: str, data_dir: str, **kwargs) -> tfds.core.DatasetBuilder:
     """The builder for `name` in data_dir; file_format only for preparing (a prepared copy fixes its own)."""
-    if name in EMBEDDED:
-        return EMBEDDED[name](data_dir=data_dir, **kwargs)
-    if name in SPEECH_KEYWORDS and not kwargs:
-        return _speech_builder(name, data_dir)
+    source = _source(name)
+    if source.embedded:
+        return source.embedded(data_dir=data_dir, **kwargs)
+    if source.open_prepared and not kwargs:
+        return source.open_prepared(name, data_dir)
     return tfds.builder(name, data_dir=data_dir, **kwargs)
 
 
@@ -159,7 +233,7 @@ def _prepare(builder: tfds.core.DatasetBuilder, name: str, data_dir: str) -> Non
         tfds.display_progress_bar(bars)
 
 
-def _read(builder: tfds.core.DatasetBuilder, name: str, keys: dict[str, str], options: dict) -> Dataset:
+def _read(builder: tfds.core.DatasetBuilder, name: str, source: Source, options: dict) -> Dataset:
     info = builder.info
     if not info.available_file_formats() & _RANDOM_ACCESS:
         raise UserError(
@@ -169,44 +243,7 @@ def _read(builder: tfds.core.DatasetBuilder, name: str, keys: dict[str, str], op
     missing = [s for s in SPLITS if s not in info.splits]
     if missing:
         raise UserError(f"dataset '{name}' in {builder.data_dir} has no split(s) {missing}")
-    if name in TEXT:
-        sources = builder.as_data_source(split=list(SPLITS))
-        return read_text_classification(sources, name, int(info.features["label"].num_classes), **options)
-    if _family(name) in TRANSLATION:  # supervised_keys: (source language, target language)
-        source_lang, target_lang = info.supervised_keys
-        sources = builder.as_data_source(split=list(SPLITS))
-        return read_translation(sources, name, source_lang, target_lang, **options)
-    if name in SEGMENTATION:
-        return read_pet_segmentation(builder.as_data_source(split=list(SPLITS)), name, **options)
-    if name in SPEECH_CTC:
-        return read_ctc(builder.as_data_source(split=list(SPLITS)), name)
-    if name in SPEECH_KEYWORDS:
-        sources = builder.as_data_source(split=list(SPLITS))
-        return read_keywords(sources, name, int(info.features["label"].num_classes))
-    if name in SEQUENCE:  # fixed-length token ids: {"inputs": [N, Tin], "targets": [N, Tout]}
-        keys = {"inputs": "inputs", "targets": "targets"}
-        specs = {k: (tuple(info.features[k].shape), np.int32) for k in keys}
-        train, test = (_to_numpy(s, keys, specs) for s in builder.as_data_source(split=list(SPLITS)))
-        return Dataset(name=name, train=train, test=test, num_classes=SEQUENCE[name],
-                       input_shape=specs["inputs"][0])
-    (input_key,) = [k for k, v in keys.items() if v == "inputs"]
-    input_feature = info.features[input_key]
-    input_shape = tuple(input_feature.shape)
-    if None in input_shape:
-        raise UserError(f"dataset '{name}' has variable-size inputs {input_shape}; jaxdl needs a fixed shape")
-    specs = {"inputs": (input_shape, input_feature.np_dtype), "label": ((), np.int32)}
-    specs = {key: specs.get(key) or (tuple(info.features[f].shape), info.features[f].np_dtype)
-             for f, key in keys.items()}
-    sources = builder.as_data_source(split=list(SPLITS))
-    train, test = (_to_numpy(source, keys, specs) for source in sources)
-    return Dataset(
-        name=name,
-        train=train,
-        test=test,
-        # datasets without a "label" ClassLabel (digit_scenes) state their class count on the builder
-        num_classes=int(info.features["label"].num_classes if "label" in info.features else builder.NUM_CLASSES),
-        input_shape=input_shape,
-    )
+    return source.read(builder, name, options)
 
 
 def _to_numpy(source, keys: dict[str, str], specs: dict[str, tuple]) -> dict[str, np.ndarray]:

@@ -20,7 +20,6 @@ import PIL.Image
 from jaxdl.data.dataset import Dataset
 from jaxdl.errors import UserError
 
-SEGMENTATION = ("oxford_iiit_pet",)
 OPTIONS = ("image_size",)
 NUM_CLASSES = 2  # pet, border; background (0) is added by the segmentation task
 _INVALID = 255

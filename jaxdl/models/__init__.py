@@ -1,8 +1,14 @@
 """Model registry: `build_model(name, num_classes, **kwargs)` from a config's plain values.
 
-Every model is a linen Module called as `model.apply(variables, x, train=bool, rngs=..., mutable=...)`
-and returns float32 logits [B, num_classes]. Dropout draws from the 'dropout' rng stream; BatchNorm
-statistics live in the 'batch_stats' collection.
+Every entry of MODELS documents its output contract in its class docstring. The classifiers (mlp ...
+speech_keywords) are linen Modules called as `model.apply(variables, x, train=bool, rngs=..., mutable=...)`
+that return float32 logits [B, num_classes]; the dense models (unet, centernet), the sequence models
+(seq2seq, speech_rnn) and the generative ones (vae, dcgan) say what they return instead. Dropout draws from
+the 'dropout' rng stream; BatchNorm statistics live in the 'batch_stats' collection.
+
+The task supplies what the data decides (`SUPPLIED`: num_classes, or image_shape and the VAE's likelihood);
+the config supplies the rest. A model raises ValueError on a bad value; build_model reports it as a one-line
+UserError.
 """
 
 import dataclasses
@@ -11,14 +17,15 @@ from functools import partial
 from typing import Any
 
 import flax.linen as nn
+import jax
 import jax.numpy as jnp
 
 from jaxdl.errors import UserError
 from jaxdl.models.activations import ACTIVATIONS, get_activation
 from jaxdl.models.cnn import ConvNet
 from jaxdl.models.detector import CenterNet
+from jaxdl.models.gan import DCGAN
 from jaxdl.models.mlp import MLP
-from jaxdl.models.options import check_options
 from jaxdl.models.resnet import (
     BottleneckResNetBlock,
     ResNet,
@@ -32,6 +39,7 @@ from jaxdl.models.rnn import RNNClassifier
 from jaxdl.models.seq2seq import Seq2Seq
 from jaxdl.models.speech import SpeechRNN
 from jaxdl.models.unet import UNet
+from jaxdl.models.vae import VAE
 
 MODELS: dict[str, Callable[..., nn.Module]] = {
     "mlp": MLP,
@@ -61,22 +69,33 @@ MODELS: dict[str, Callable[..., nn.Module]] = {
     # log-mel frames -> conv front end -> bidirectional GRU -> per-frame logits (CTC) or a mean-pooled class
     "speech_rnn": SpeechRNN,
     "speech_keywords": partial(SpeechRNN, head="mean"),
+    "vae": VAE,  # (reconstruction [B, H, W, C], mean, logvar [B, latent_dim]) of images (see vae.py)
+    "dcgan": DCGAN,  # a generator and a discriminator, trained as two players (see gan.py)
 }
+
+# compute dtype names (config.dtype) -> jax dtypes: the one table
+DTYPES = {"float32": jnp.float32, "bfloat16": jnp.bfloat16}
+# Fields the task or build_model fills in, never config options.
+SUPPLIED = frozenset({"num_classes", "image_shape", "likelihood", "backend"})
 
 # Fields that define a registered architecture: set by its entry above, never overridable from a config.
 _STRUCTURAL = frozenset({"ndim", "stage_sizes", "block_cls", "hidden_sizes"})
 # Fields that would do nothing for a registered model (logistic regression has no hidden layer).
 _INERT = {"logreg": {"activation", "residual", "dropout"}}
-_DTYPES = {"float32": jnp.float32, "bfloat16": jnp.bfloat16, "float16": jnp.float16}
+
+
+def _fields(name: str) -> list[str]:
+    factory = MODELS[name]
+    cls = factory.func if isinstance(factory, partial) else factory
+    return [f.name for f in dataclasses.fields(cls) if f.init]
 
 
 def model_kwargs(name: str) -> list[str]:
-    """The keyword arguments `build_model(name, ...)` accepts besides num_classes."""
+    """The keyword arguments `build_model(name, ...)` accepts from a config (not the SUPPLIED ones)."""
     factory = MODELS[name]
     fixed = set(factory.keywords) & _STRUCTURAL if isinstance(factory, partial) else set()
-    cls = factory.func if isinstance(factory, partial) else factory
-    skip = {"parent", "name", "num_classes"} | fixed | _INERT.get(name, set())
-    return [f.name for f in dataclasses.fields(cls) if f.name not in skip and f.init]
+    skip = {"parent", "name"} | SUPPLIED | fixed | _INERT.get(name, set())
+    return [f for f in _fields(name) if f not in skip]
 
 
 def _plain(value: Any) -> Any:
@@ -84,39 +103,59 @@ def _plain(value: Any) -> Any:
     return tuple(_plain(v) for v in value) if isinstance(value, list | tuple) else value
 
 
-def build_model(name: str, num_classes: int, **kwargs: Any) -> nn.Module:
-    """The registered model `name` with `num_classes` outputs; bad name, kwarg or value -> UserError.
+def build_model(name: str, num_classes: int | None = None, **kwargs: Any) -> nn.Module | DCGAN:
+    """The registered model `name` (a linen Module; for "dcgan" the DCGAN pair); bad name, kwarg or value ->
+    UserError.
 
-    `dtype` may be a string ("float32", "bfloat16", "float16"); it is the compute dtype only.
+    num_classes: for the models that have outputs per class. Other SUPPLIED fields come as kwargs:
+    image_shape (H, W) or (H, W, C) (a missing channel axis becomes 1), likelihood. `dtype` may be a string
+    (a key of DTYPES); it is the compute dtype only. `backend` (default jax.default_backend()) picks the
+    implementations the model's program uses: jaxdl/models/conv.py, jaxdl/models/gru_layer.py.
     """
     if name not in MODELS:
         raise UserError(f"unknown model {name!r}; choose one of: {', '.join(MODELS)}")
-    check_options(name, kwargs, model_kwargs(name))
-    if not isinstance(num_classes, int) or num_classes < 1:
-        raise UserError(f"num_classes must be a positive int, got {num_classes!r}")
+    allowed, fields = model_kwargs(name), _fields(name)
+    unknown = sorted(set(kwargs) - set(allowed) - (SUPPLIED & set(fields)))
+    if unknown:
+        raise UserError(f"model {name!r} has no option {', '.join(unknown)}; valid: {', '.join(allowed)}")
+    if "num_classes" in fields:
+        if not isinstance(num_classes, int) or num_classes < 1:
+            raise UserError(f"num_classes must be a positive int, got {num_classes!r}")
+        kwargs["num_classes"] = num_classes
     kwargs = {k: _plain(v) for k, v in kwargs.items()}
+    if "image_shape" in kwargs:
+        shape = tuple(int(s) for s in kwargs["image_shape"])
+        kwargs["image_shape"] = (*shape, 1) if len(shape) == 2 else shape
     if isinstance(kwargs.get("dtype"), str):
-        if kwargs["dtype"] not in _DTYPES:
-            raise UserError(f"unknown dtype {kwargs['dtype']!r}; choose one of: {', '.join(_DTYPES)}")
-        kwargs["dtype"] = _DTYPES[kwargs["dtype"]]
+        if kwargs["dtype"] not in DTYPES:
+            raise UserError(f"unknown dtype {kwargs['dtype']!r}; choose one of: {', '.join(DTYPES)}")
+        kwargs["dtype"] = DTYPES[kwargs["dtype"]]
+    if "backend" in fields:  # implementations for this machine (jaxdl/models/conv.py, gru_layer.py)
+        kwargs.setdefault("backend", jax.default_backend())
     try:
-        return MODELS[name](num_classes=num_classes, **kwargs)
-    except (TypeError, ValueError) as e:  # e.g. a string where an int belongs
+        return MODELS[name](**kwargs)
+    except (TypeError, ValueError) as e:  # a model's own check, or e.g. a string where an int belongs
         raise UserError(f"bad option for model {name!r}: {e}") from None
 
 
-def build_model_from_config(model_cfg, num_classes: int, dtype: str = "float32") -> nn.Module:
-    """`build_model` from a config's `model` dict (name + options) and the run's compute dtype name."""
+def build_model_from_config(model_cfg, num_classes: int | None = None, dtype: str = "float32",
+                            **supplied: Any) -> nn.Module | DCGAN:
+    """`build_model` from a config's `model` dict (name + options), the run's compute dtype name and what
+    the task supplies (`supplied`: e.g. image_shape, likelihood)."""
     kwargs = dict(model_cfg)
     name = kwargs.pop("name", None)
     if "dtype" in kwargs:
         raise UserError("set the compute dtype with --config.dtype, not inside config.model")
-    return build_model(name, num_classes=num_classes, dtype=dtype, **kwargs)
+    if name in MODELS and SUPPLIED & set(kwargs):  # the task and the machine decide these
+        raise UserError(f"model {name!r} has no option {', '.join(sorted(SUPPLIED & set(kwargs)))}; "
+                        f"valid: {', '.join(model_kwargs(name))}")
+    return build_model(name, num_classes, dtype=dtype, **kwargs, **supplied)
 
 
 __all__ = [
     "build_model_from_config",
     "ACTIVATIONS",
+    "DTYPES",
     "MODELS",
     "MLP",
     "BottleneckResNetBlock",

@@ -5,8 +5,6 @@ from collections.abc import Callable
 import flax.linen as nn
 import jax
 
-from jaxdl.errors import UserError
-
 ACTIVATIONS: dict[str, Callable[[jax.Array], jax.Array]] = {
     "relu": nn.relu,
     "gelu": nn.gelu,
@@ -20,8 +18,8 @@ ACTIVATIONS: dict[str, Callable[[jax.Array], jax.Array]] = {
 
 
 def get_activation(name: str) -> Callable[[jax.Array], jax.Array]:
-    """The elementwise function called `name`; UserError naming the valid choices otherwise."""
+    """The elementwise function called `name`; ValueError naming the valid choices otherwise."""
     try:
         return ACTIVATIONS[name]
     except (KeyError, TypeError):
-        raise UserError(f"unknown activation {name!r}; choose one of: {', '.join(ACTIVATIONS)}") from None
+        raise ValueError(f"unknown activation {name!r}; choose one of: {', '.join(ACTIVATIONS)}") from None

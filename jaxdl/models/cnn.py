@@ -7,9 +7,8 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from jaxdl.errors import UserError
 from jaxdl.models.activations import get_activation
-from jaxdl.models.conv import Conv
+from jaxdl.models.conv import conv_for
 from jaxdl.models.initializers import INITS, dense_init
 
 POOLS = ("none", "max", "avg")
@@ -20,7 +19,7 @@ def _per_layer(value: int | Sequence[int], n: int, what: str) -> tuple[int, ...]
     """An int repeated n times, or a length-n sequence of ints."""
     values = (value,) * n if isinstance(value, int) else tuple(value)
     if len(values) != n or any(int(v) < 1 for v in values):
-        raise UserError(f"{what} must be a positive int or {n} positive ints, got {value!r}")
+        raise ValueError(f"{what} must be a positive int or {n} positive ints, got {value!r}")
     return tuple(int(v) for v in values)
 
 
@@ -51,10 +50,11 @@ class ConvNet(nn.Module):
     dropout: float = 0.0
     dtype: Any = jnp.float32  # compute dtype; params stay float32
     weight_init: str = "flax"  # "flax" (lecun-normal, zero bias) or "torch" (U(±1/sqrt(fan_in)), fan_in = C * taps)
+    backend: str = "cpu"  # XLA backend the program is built for; build_model sets jax.default_backend()
 
     def __post_init__(self):
         if self.weight_init not in INITS:
-            raise UserError(f"unknown weight_init {self.weight_init!r}; choose one of: {', '.join(INITS)}")
+            raise ValueError(f"unknown weight_init {self.weight_init!r}; choose one of: {', '.join(INITS)}")
         n = len(self.kernel_sizes)
         _per_layer(self.kernel_sizes, n, "kernel_sizes")
         _per_layer(self.channels, n, "channels")
@@ -62,15 +62,15 @@ class ConvNet(nn.Module):
         _per_layer(self.hidden, len(self.hidden), "hidden")
         get_activation(self.activation)
         if self.ndim not in (1, 2):
-            raise UserError(f"ndim must be 1 or 2, got {self.ndim!r}")
+            raise ValueError(f"ndim must be 1 or 2, got {self.ndim!r}")
         if self.pool not in POOLS:
-            raise UserError(f"unknown pool {self.pool!r}; choose one of: {', '.join(POOLS)}")
+            raise ValueError(f"unknown pool {self.pool!r}; choose one of: {', '.join(POOLS)}")
         if self.head not in HEADS:
-            raise UserError(f"unknown head {self.head!r}; choose one of: {', '.join(HEADS)}")
+            raise ValueError(f"unknown head {self.head!r}; choose one of: {', '.join(HEADS)}")
         if not (isinstance(self.padding, int) and self.padding >= 0 or self.padding in ("SAME", "VALID")):
-            raise UserError(f"padding must be an int >= 0, 'SAME' or 'VALID', got {self.padding!r}")
+            raise ValueError(f"padding must be an int >= 0, 'SAME' or 'VALID', got {self.padding!r}")
         if not 0.0 <= self.dropout < 1.0:
-            raise UserError(f"dropout must be in [0, 1), got {self.dropout}")
+            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
         super().__post_init__()
 
     @nn.compact
@@ -86,7 +86,7 @@ class ConvNet(nn.Module):
             x = x[..., None]
         h = x.astype(self.dtype)
         for c, k, s in zip(channels, self.kernel_sizes, strides, strict=True):
-            h = Conv(
+            h = conv_for(self.backend)(
                 c,
                 (int(k),) * self.ndim,
                 (s,) * self.ndim,

@@ -1,4 +1,4 @@
-"""`Conv`: flax's nn.Conv with a convolution that stays fast on CPU when vmapped over replicas and scanned.
+"""`conv_for(backend)`: flax's nn.Conv with the convolution that is fast on that backend.
 
 On XLA:CPU two things make plain convolutions slow in jaxdl's trainer (measured on a 2-core CPU,
 5 replicas, one `lax.scan` over steps): a convolution inside a while loop leaves the fast Eigen path
@@ -8,16 +8,17 @@ XLA:CPU runs slowly. Per step: MNIST-1D ConvBase 74 ms -> 3.8 ms, the 8x8 2-D CN
 `im2col_conv` instead gathers the kernel's taps with strided slices into [B, *out, taps, C] and contracts
 them with the kernel as one matmul; under vmap that is a batched matmul, inside a loop it is plain slicing.
 It is used on the CPU backend only: on GPU/TPU the vendor convolutions win, and im2col costs taps x the
-activation memory.
+activation memory. Models choose when they are built: their `backend` field (set by `build_model` to
+`jax.default_backend()`) picks `conv_for(backend)`.
 """
 
 from __future__ import annotations
 
 import functools
 import itertools
+from collections.abc import Callable
 
 import flax.linen as nn
-import jax
 import jax.numpy as jnp
 from jax import lax
 
@@ -28,8 +29,7 @@ def im2col_conv(lhs, rhs, window_strides, padding, lhs_dilation=None, rhs_dilati
     [*window, C, F] (flax's layout). Dilated or grouped convolutions fall back to XLA's."""
     nd = lhs.ndim - 2
     plain = lambda d: d is None or all(v == 1 for v in d)
-    if jax.default_backend() != "cpu" or not (plain(lhs_dilation) and plain(rhs_dilation)
-                                              and feature_group_count == 1):
+    if not (plain(lhs_dilation) and plain(rhs_dilation) and feature_group_count == 1):
         return lax.conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation, rhs_dilation,
                                         dimension_numbers, feature_group_count, precision=precision,
                                         preferred_element_type=preferred_element_type)
@@ -48,4 +48,7 @@ def im2col_conv(lhs, rhs, window_strides, padding, lhs_dilation=None, rhs_dilati
                       preferred_element_type=preferred_element_type)
 
 
-Conv = functools.partial(nn.Conv, conv_general_dilated=im2col_conv)
+def conv_for(backend: str) -> Callable[..., nn.Conv]:
+    """nn.Conv's constructor for models built for `backend` ("cpu", "gpu", "tpu"): im2col convolutions on
+    CPU, XLA's own elsewhere."""
+    return functools.partial(nn.Conv, conv_general_dilated=im2col_conv) if backend == "cpu" else nn.Conv

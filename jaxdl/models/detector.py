@@ -8,8 +8,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from jaxdl.errors import UserError
-from jaxdl.models.conv import Conv
+from jaxdl.models.conv import conv_for
 from jaxdl.models.initializers import lecun_normal
 from jaxdl.models.unet import ConvBNReLU
 
@@ -36,14 +35,15 @@ class CenterNet(nn.Module):
     upsample: bool = True
     head_width: int = 32
     dtype: Any = jnp.float32  # compute dtype; params stay float32
+    backend: str = "cpu"  # XLA backend the program is built for; build_model sets jax.default_backend()
 
     def __post_init__(self):
         if len(self.channels) < 1 or any(not isinstance(c, int) or c < 1 for c in self.channels):
-            raise UserError(f"detector channels must be positive ints, got {self.channels!r}")
+            raise ValueError(f"detector channels must be positive ints, got {self.channels!r}")
         if self.upsample and len(self.channels) < 2:
-            raise UserError("detector upsample needs at least two stages")
+            raise ValueError("detector upsample needs at least two stages")
         if not isinstance(self.blocks, int) or self.blocks < 1 or self.head_width < 1:
-            raise UserError("detector blocks and head_width must be >= 1")
+            raise ValueError("detector blocks and head_width must be >= 1")
         super().__post_init__()
 
     @property
@@ -55,26 +55,27 @@ class CenterNet(nn.Module):
         if x.ndim == 3:
             x = x[..., None]
         h = x.astype(self.dtype)
+        conv = conv_for(self.backend)
         features = []
         for i, c in enumerate(self.channels):
             if i > 0:
-                h = Conv(c, (3, 3), strides=(2, 2), padding="SAME", use_bias=False, dtype=self.dtype,
-                            kernel_init=lecun_normal)(h)
+                h = conv(c, (3, 3), strides=(2, 2), padding="SAME", use_bias=False, dtype=self.dtype,
+                         kernel_init=lecun_normal)(h)
                 h = nn.relu(nn.BatchNorm(use_running_average=not train, momentum=0.9, dtype=self.dtype)(h))
             for _ in range(self.blocks):
-                h = ConvBNReLU(c, self.dtype)(h, train=train)
+                h = ConvBNReLU(c, self.dtype, self.backend)(h, train=train)
             features.append(h)
         if self.upsample:
             lateral = features[-2]
             up = nn.ConvTranspose(lateral.shape[-1], (2, 2), strides=(2, 2), dtype=self.dtype,
                                   kernel_init=lecun_normal)(h)
             # odd sizes: ceil(n / 2) * 2 may exceed the lateral's size by one; crop to it
-            h = ConvBNReLU(lateral.shape[-1], self.dtype)(lateral + up[:, : lateral.shape[1], : lateral.shape[2]],
-                                                          train=train)
+            up = up[:, : lateral.shape[1], : lateral.shape[2]]
+            h = ConvBNReLU(lateral.shape[-1], self.dtype, self.backend)(lateral + up, train=train)
 
         def head(out, bias_init=nn.initializers.zeros):
-            y = nn.relu(Conv(self.head_width, (3, 3), padding="SAME", dtype=self.dtype, kernel_init=lecun_normal)(h))
-            return Conv(out, (1, 1), dtype=self.dtype, kernel_init=lecun_normal, bias_init=bias_init)(y)
+            y = nn.relu(conv(self.head_width, (3, 3), padding="SAME", dtype=self.dtype, kernel_init=lecun_normal)(h))
+            return conv(out, (1, 1), dtype=self.dtype, kernel_init=lecun_normal, bias_init=bias_init)(y)
 
         prior = nn.initializers.constant(math.log(HEATMAP_PRIOR / (1 - HEATMAP_PRIOR)))
         return {"heatmap": head(self.num_classes, prior).astype(jnp.float32),

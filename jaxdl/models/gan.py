@@ -3,6 +3,7 @@ with leaky ReLU, and the non-saturating losses (pure functions of logits)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -10,10 +11,8 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from jaxdl.errors import UserError
-from jaxdl.models.conv import Conv
+from jaxdl.models.conv import conv_for
 from jaxdl.models.initializers import lecun_normal
-from jaxdl.models.options import model_options
 
 
 class Generator(nn.Module):
@@ -51,13 +50,14 @@ class Discriminator(nn.Module):
 
     features: Sequence[int] = (32, 64)
     dtype: Any = jnp.float32
+    backend: str = "cpu"  # XLA backend the program is built for; build_model sets jax.default_backend()
 
     @nn.compact
     def __call__(self, x):
         h = x.astype(self.dtype)
         for f in self.features:
-            h = nn.leaky_relu(Conv(int(f), (4, 4), (2, 2), padding="SAME", dtype=self.dtype,
-                                      kernel_init=lecun_normal)(h), 0.2)
+            h = nn.leaky_relu(conv_for(self.backend)(int(f), (4, 4), (2, 2), padding="SAME", dtype=self.dtype,
+                                                     kernel_init=lecun_normal)(h), 0.2)
         h = nn.Dense(1, dtype=self.dtype, kernel_init=lecun_normal)(h.reshape(h.shape[0], -1))
         return h[:, 0].astype(jnp.float32)
 
@@ -72,21 +72,37 @@ def generator_loss(fake_logits: jax.Array) -> jax.Array:
     return jax.nn.softplus(-fake_logits)
 
 
-def build_gan(model_cfg, image_shape: tuple[int, ...], dtype: str = "float32"):
-    """(Generator, Discriminator, latent_dim) from `config.model` = {name: "dcgan", latent_dim,
-    generator_features, discriminator_features}; bad values -> UserError."""
-    kwargs = model_options(model_cfg, "gan", "dcgan", ("latent_dim", "generator_features", "discriminator_features"))
-    latent = kwargs.get("latent_dim", 32)
-    g_feat = tuple(int(f) for f in kwargs.get("generator_features", (64, 32)))
-    d_feat = tuple(int(f) for f in kwargs.get("discriminator_features", (32, 64)))
-    if not isinstance(latent, int) or latent < 1 or not g_feat or not d_feat or min(g_feat + d_feat) < 1:
-        raise UserError("model.latent_dim and the feature lists of model 'dcgan' must be positive")
-    image_shape = image_shape if len(image_shape) == 3 else (*image_shape, 1)
-    if len(image_shape) != 3:
-        raise UserError(f"the DCGAN needs image inputs [H, W(, C)], got shape {image_shape}")
-    if any(s % (1 << len(g_feat)) for s in image_shape[:2]):
-        raise UserError(f"a generator with {len(g_feat)} upsampling stages needs H and W divisible by "
-                        f"{1 << len(g_feat)}, got {image_shape[:2]}")
-    jdtype = {"float32": jnp.float32, "bfloat16": jnp.bfloat16}[dtype]
-    return (Generator(tuple(int(s) for s in image_shape), g_feat, jdtype), Discriminator(d_feat, jdtype),
-            latent)
+@dataclasses.dataclass(frozen=True)
+class DCGAN:
+    """The two networks of a DCGAN, registered as "dcgan" (`build_model("dcgan", image_shape=(H, W, C))`).
+
+    Output contract: `generator` maps z float32 [B, latent_dim] to images float32 [B, H, W, C] in [-1, 1]
+    (train mode also returns its new batch_stats); `discriminator` maps such images to real/fake logits
+    float32 [B]. Each network is initialised and applied on its own, with its own optimizer (jaxdl/tasks/gan.py).
+    """
+
+    image_shape: tuple[int, int, int]
+    latent_dim: int = 32
+    generator_features: Sequence[int] = (64, 32)
+    discriminator_features: Sequence[int] = (32, 64)
+    dtype: Any = jnp.float32
+    backend: str = "cpu"  # XLA backend the program is built for; build_model sets jax.default_backend()
+
+    def __post_init__(self):
+        g_feat, d_feat = tuple(self.generator_features), tuple(self.discriminator_features)
+        latent = self.latent_dim
+        if not isinstance(latent, int) or latent < 1 or not g_feat or not d_feat or min(g_feat + d_feat) < 1:
+            raise ValueError("latent_dim and the feature lists of model 'dcgan' must be positive")
+        if len(self.image_shape) != 3:
+            raise ValueError(f"the DCGAN needs image inputs [H, W(, C)], got shape {self.image_shape}")
+        if any(s % (1 << len(g_feat)) for s in self.image_shape[:2]):
+            raise ValueError(f"a generator with {len(g_feat)} upsampling stages needs H and W divisible by "
+                             f"{1 << len(g_feat)}, got {self.image_shape[:2]}")
+
+    @property
+    def generator(self) -> Generator:
+        return Generator(self.image_shape, tuple(int(f) for f in self.generator_features), self.dtype)
+
+    @property
+    def discriminator(self) -> Discriminator:
+        return Discriminator(tuple(int(f) for f in self.discriminator_features), self.dtype, self.backend)

@@ -9,7 +9,7 @@ and accumulations, one dynamic-update-slice per saved activation). Here:
 - the input projections of all time steps are one matmul before the loop;
 - the recurrent product `h @ U` of a small hidden size (<= `SMALL_HIDDEN`) is written out as `hidden`
   broadcast multiply-adds: a loop without a matmul, which XLA:CPU compiles into one kernel when its
-  small-loop threshold allows (jaxdl/__init__.py raises it), instead of dispatching every op of every step;
+  small-loop threshold allows (jaxdl.platform.configure() raises it), instead of dispatching every op of every step;
 - inside the loops arrays are feature-major ([T, C, B], state [H, B]) so each step's elementwise work runs
   along the batch, the vectorisable dimension;
 - a hand-written backward pass (`jax.custom_vjp`) saves the activations it needs, computes only the

@@ -7,7 +7,6 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from jaxdl.errors import UserError
 from jaxdl.models.activations import get_activation
 from jaxdl.models.initializers import INITS, dense_init
 
@@ -32,11 +31,11 @@ class MLP(nn.Module):
     def __post_init__(self):
         get_activation(self.activation)
         if self.weight_init not in INITS:
-            raise UserError(f"unknown weight_init {self.weight_init!r}; choose one of: {', '.join(INITS)}")
+            raise ValueError(f"unknown weight_init {self.weight_init!r}; choose one of: {', '.join(INITS)}")
         if not 0.0 <= self.dropout < 1.0:
-            raise UserError(f"dropout must be in [0, 1), got {self.dropout}")
+            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
         if any(int(w) < 1 for w in self.hidden_sizes):
-            raise UserError(f"hidden_sizes must be positive, got {list(self.hidden_sizes)}")
+            raise ValueError(f"hidden_sizes must be positive, got {list(self.hidden_sizes)}")
         super().__post_init__()
 
     @nn.compact

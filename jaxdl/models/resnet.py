@@ -17,9 +17,8 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from jaxdl.errors import UserError
 from jaxdl.models.activations import get_activation
-from jaxdl.models.conv import Conv
+from jaxdl.models.conv import conv_for
 from jaxdl.models.initializers import lecun_normal
 
 ModuleDef = Any
@@ -84,18 +83,19 @@ class ResNet(nn.Module):
     cifar_stem: bool = False
     activation: str = "relu"
     dtype: Any = jnp.float32  # compute dtype; params and BatchNorm statistics stay float32
+    backend: str = "cpu"  # XLA backend the program is built for; build_model sets jax.default_backend()
 
     def __post_init__(self):
         get_activation(self.activation)
         if int(self.num_filters) < 1 or not self.stage_sizes or any(int(n) < 1 for n in self.stage_sizes):
-            raise UserError(
+            raise ValueError(
                 f"num_filters and stage_sizes must be positive, got {self.num_filters}, {self.stage_sizes}"
             )
         super().__post_init__()
 
     @nn.compact
     def __call__(self, x: jax.Array, *, train: bool = False) -> jax.Array:
-        conv = partial(Conv, use_bias=False, dtype=self.dtype, kernel_init=lecun_normal)
+        conv = partial(conv_for(self.backend), use_bias=False, dtype=self.dtype, kernel_init=lecun_normal)
         norm = partial(
             nn.BatchNorm, use_running_average=not train, momentum=0.9, epsilon=1e-5, dtype=self.dtype
         )

@@ -15,7 +15,6 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from jaxdl.errors import UserError
 from jaxdl.models.gru_layer import GRULayer
 from jaxdl.models.initializers import INITS, dense_init, lecun_normal, orthogonal, uniform
 
@@ -25,13 +24,13 @@ HEADS = ("last", "mean", "flatten")
 
 def _check(cell: str, hidden_size: int, num_layers: int, head: str | None = None, weight_init: str = "flax") -> None:
     if weight_init not in INITS:
-        raise UserError(f"unknown weight_init {weight_init!r}; choose one of: {', '.join(INITS)}")
+        raise ValueError(f"unknown weight_init {weight_init!r}; choose one of: {', '.join(INITS)}")
     if cell not in CELLS:
-        raise UserError(f"unknown cell {cell!r}; choose one of: {', '.join(CELLS)}")
+        raise ValueError(f"unknown cell {cell!r}; choose one of: {', '.join(CELLS)}")
     if int(hidden_size) < 1 or int(num_layers) < 1:
-        raise UserError(f"hidden_size and num_layers must be >= 1, got {hidden_size}, {num_layers}")
+        raise ValueError(f"hidden_size and num_layers must be >= 1, got {hidden_size}, {num_layers}")
     if head is not None and head not in HEADS:
-        raise UserError(f"unknown head {head!r}; choose one of: {', '.join(HEADS)}")
+        raise ValueError(f"unknown head {head!r}; choose one of: {', '.join(HEADS)}")
 
 
 def valid_mask(lengths: jax.Array, steps: int) -> jax.Array:
@@ -60,11 +59,12 @@ class RNNEncoder(nn.Module):
     dtype: Any = jnp.float32
     weight_init: str = "flax"
     return_carry: bool = False
+    backend: str = "cpu"  # XLA backend the program is built for; build_model sets jax.default_backend()
 
     def __post_init__(self):
         _check(self.cell, self.hidden_size, self.num_layers, weight_init=self.weight_init)
         if self.return_carry and self.bidirectional:
-            raise UserError("return_carry needs a unidirectional encoder")
+            raise ValueError("return_carry needs a unidirectional encoder")
         super().__post_init__()
 
     def _inits(self) -> dict:
@@ -79,7 +79,8 @@ class RNNEncoder(nn.Module):
         return nn.RNN(CELLS[self.cell](int(self.hidden_size), dtype=self.dtype, name=name, **self._inits()))
 
     def _gru(self, name: str, reverse: bool = False) -> GRULayer:
-        # the same function and parameters as _rnn's GRU direction, a faster program (models/gru_layer.py)
+        # the same function and parameters as _rnn's GRU direction, a faster program on XLA:CPU
+        # (models/gru_layer.py); other backends run flax's cell
         return GRULayer(int(self.hidden_size), reverse, self.dtype, name=name, **self._inits())
 
     @nn.compact
@@ -92,7 +93,7 @@ class RNNEncoder(nn.Module):
         h = x.astype(self.dtype)
         carry = None
         for i in range(int(self.num_layers)):
-            if self.cell == "gru" and not self.return_carry:
+            if self.cell == "gru" and not self.return_carry and self.backend == "cpu":
                 out = self._gru(f"forward_{i}")(h, padded)
                 if self.bidirectional:
                     out = jnp.concatenate([out, self._gru(f"backward_{i}", reverse=True)(h, padded)], axis=-1)
@@ -149,13 +150,14 @@ class RNNClassifier(nn.Module):
     dropout: float = 0.0
     dtype: Any = jnp.float32
     weight_init: str = "flax"  # "flax" or "torch" (PyTorch's defaults): see RNNEncoder and initializers.dense_init
+    backend: str = "cpu"  # XLA backend the program is built for; build_model sets jax.default_backend()
 
     def __post_init__(self):
         _check(self.cell, self.hidden_size, self.num_layers, self.head, self.weight_init)
         if not 0.0 <= self.dropout < 1.0:
-            raise UserError(f"dropout must be in [0, 1), got {self.dropout}")
+            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
         if int(self.vocab_size) < 0 or (self.vocab_size and int(self.embed_dim) < 1):
-            raise UserError(f"vocab_size must be >= 0 and embed_dim >= 1, got {self.vocab_size}, {self.embed_dim}")
+            raise ValueError(f"vocab_size must be >= 0 and embed_dim >= 1, got {self.vocab_size}, {self.embed_dim}")
         super().__post_init__()
 
     @nn.compact
@@ -170,7 +172,7 @@ class RNNClassifier(nn.Module):
         if self.dropout > 0.0:
             h = nn.Dropout(self.dropout, deterministic=not train)(h)
         outputs = RNNEncoder(self.cell, self.hidden_size, self.num_layers, self.bidirectional, self.dtype,
-                             self.weight_init)(h, lengths if self.vocab_size else None)
+                             self.weight_init, backend=self.backend)(h, lengths if self.vocab_size else None)
         features = pool(outputs, lengths, self.head, self.bidirectional)
         if self.dropout > 0.0:
             features = nn.Dropout(self.dropout, deterministic=not train)(features)

@@ -15,7 +15,6 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from jaxdl.errors import UserError
 from jaxdl.models.initializers import lecun_normal, orthogonal
 from jaxdl.models.rnn import CELLS, RNNEncoder, valid_mask
 
@@ -99,9 +98,9 @@ class Seq2Seq(nn.Module):
 
     def __post_init__(self):
         if self.cell not in CELLS:
-            raise UserError(f"unknown cell {self.cell!r}; choose one of: {', '.join(CELLS)}")
+            raise ValueError(f"unknown cell {self.cell!r}; choose one of: {', '.join(CELLS)}")
         if int(self.hidden_size) < 1 or int(self.embed_dim) < 1:
-            raise UserError(f"hidden_size and embed_dim must be >= 1, got {self.hidden_size}, {self.embed_dim}")
+            raise ValueError(f"hidden_size and embed_dim must be >= 1, got {self.hidden_size}, {self.embed_dim}")
         super().__post_init__()
 
     @nn.compact

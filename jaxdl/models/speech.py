@@ -17,8 +17,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from jaxdl.errors import UserError
-from jaxdl.models.conv import Conv
+from jaxdl.models.conv import conv_for
 from jaxdl.models.initializers import lecun_normal
 from jaxdl.models.rnn import RNNEncoder, valid_mask
 
@@ -48,15 +47,16 @@ class SpeechRNN(nn.Module):
     head: str = "frames"
     dropout: float = 0.0
     dtype: Any = jnp.float32
+    backend: str = "cpu"  # XLA backend the program is built for; build_model sets jax.default_backend()
 
     def __post_init__(self):
         if self.head not in SPEECH_HEADS:
-            raise UserError(f"unknown head {self.head!r}; choose one of: {', '.join(SPEECH_HEADS)}")
+            raise ValueError(f"unknown head {self.head!r}; choose one of: {', '.join(SPEECH_HEADS)}")
         if int(self.conv_kernel) < 1 or int(self.conv_kernel) % 2 == 0 or int(self.conv_stride) < 1:
-            raise UserError(f"conv_kernel must be odd and >= 1, conv_stride >= 1; got {self.conv_kernel}, "
+            raise ValueError(f"conv_kernel must be odd and >= 1, conv_stride >= 1; got {self.conv_kernel}, "
                             f"{self.conv_stride}")
         if not 0.0 <= self.dropout < 1.0:
-            raise UserError(f"dropout must be in [0, 1), got {self.dropout}")
+            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
         super().__post_init__()
 
     @nn.compact
@@ -67,13 +67,14 @@ class SpeechRNN(nn.Module):
         pad = int(self.conv_kernel) // 2
         for i, channels in enumerate(self.conv_channels):
             h = h * valid_mask(lengths, h.shape[1])[..., None].astype(self.dtype)
-            h = Conv(int(channels), (int(self.conv_kernel),), strides=(int(self.conv_stride),),
+            h = conv_for(self.backend)(int(channels), (int(self.conv_kernel),), strides=(int(self.conv_stride),),
                      padding=[(pad, pad)], dtype=self.dtype, kernel_init=lecun_normal, name=f"conv_{i}")(h)
             h = nn.relu(h)
             lengths = conv_lengths(lengths, 1, int(self.conv_stride))
         if self.dropout > 0.0:
             h = nn.Dropout(self.dropout, deterministic=not train)(h)
-        h = RNNEncoder(self.cell, self.hidden_size, self.num_layers, self.bidirectional, self.dtype)(h, lengths)
+        h = RNNEncoder(self.cell, self.hidden_size, self.num_layers, self.bidirectional, self.dtype,
+                       backend=self.backend)(h, lengths)
         if self.dropout > 0.0:
             h = nn.Dropout(self.dropout, deterministic=not train)(h)
         if self.head == "mean":

@@ -6,8 +6,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from jaxdl.errors import UserError
-from jaxdl.models.conv import Conv
+from jaxdl.models.conv import conv_for
 from jaxdl.models.initializers import lecun_normal
 
 
@@ -16,11 +15,12 @@ class ConvBNReLU(nn.Module):
 
     features: int
     dtype: Any = jnp.float32
+    backend: str = "cpu"  # XLA backend the program is built for; build_model sets jax.default_backend()
 
     @nn.compact
     def __call__(self, x, *, train: bool):
-        x = Conv(self.features, (3, 3), padding="SAME", use_bias=False, dtype=self.dtype,
-                    kernel_init=lecun_normal)(x)
+        x = conv_for(self.backend)(self.features, (3, 3), padding="SAME", use_bias=False, dtype=self.dtype,
+                                   kernel_init=lecun_normal)(x)
         x = nn.BatchNorm(use_running_average=not train, momentum=0.9, dtype=self.dtype)(x)
         return nn.relu(x)
 
@@ -41,12 +41,13 @@ class UNet(nn.Module):
     width: int = 16
     convs: int = 2
     dtype: Any = jnp.float32  # compute dtype; params stay float32
+    backend: str = "cpu"  # XLA backend the program is built for; build_model sets jax.default_backend()
 
     def __post_init__(self):
         for field in ("depth", "width", "convs"):
             value = getattr(self, field)
             if isinstance(value, bool) or not isinstance(value, int) or value < (0 if field == "depth" else 1):
-                raise UserError(f"unet {field} must be an integer >= {0 if field == 'depth' else 1}, got {value!r}")
+                raise ValueError(f"unet {field} must be an integer >= {0 if field == 'depth' else 1}, got {value!r}")
         super().__post_init__()
 
     @nn.compact
@@ -59,7 +60,7 @@ class UNet(nn.Module):
 
         def block(y, features):
             for _ in range(self.convs):
-                y = ConvBNReLU(features, self.dtype)(y, train=train)
+                y = ConvBNReLU(features, self.dtype, self.backend)(y, train=train)
             return y
 
         skips = []
@@ -72,5 +73,5 @@ class UNet(nn.Module):
             features = self.width * 2**level
             x = nn.ConvTranspose(features, (2, 2), strides=(2, 2), dtype=self.dtype, kernel_init=lecun_normal)(x)
             x = block(jnp.concatenate([skips[level], x], axis=-1), features)
-        logits = Conv(self.num_classes, (1, 1), dtype=self.dtype, kernel_init=lecun_normal)(x)
+        logits = conv_for(self.backend)(self.num_classes, (1, 1), dtype=self.dtype, kernel_init=lecun_normal)(x)
         return logits[:, :h, :w].astype(jnp.float32)

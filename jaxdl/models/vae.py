@@ -16,10 +16,8 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from jaxdl.errors import UserError
-from jaxdl.models.conv import Conv
+from jaxdl.models.conv import conv_for
 from jaxdl.models.initializers import lecun_normal
-from jaxdl.models.options import model_options
 
 LIKELIHOODS = ("bernoulli", "gaussian")
 ARCHITECTURES = ("mlp", "conv")
@@ -48,7 +46,7 @@ def reconstruction_nll(x: jax.Array, out: jax.Array, likelihood: str, obs_std: f
     if likelihood == "gaussian":
         per_pixel = 0.5 * ((x - out) / obs_std) ** 2 + math.log(obs_std) + 0.5 * math.log(2 * math.pi)
         return jnp.sum(per_pixel, axis=-1)
-    raise UserError(f"unknown likelihood {likelihood!r}; choose one of {', '.join(LIKELIHOODS)}")
+    raise ValueError(f"unknown likelihood {likelihood!r}; choose one of {', '.join(LIKELIHOODS)}")
 
 
 def negative_elbo(x, out, mean, logvar, likelihood: str, obs_std: float = 1.0) -> dict[str, jax.Array]:
@@ -69,14 +67,15 @@ class Encoder(nn.Module):
     hidden: Sequence[int]
     architecture: str = "mlp"
     dtype: Any = jnp.float32
+    backend: str = "cpu"  # XLA backend the program is built for; build_model sets jax.default_backend()
 
     @nn.compact
     def __call__(self, x):
         h = x.astype(self.dtype)
         if self.architecture == "conv":
             for c in self.hidden:
-                h = nn.relu(Conv(int(c), (3, 3), (2, 2), padding="SAME", dtype=self.dtype,
-                                    kernel_init=lecun_normal)(h))
+                h = nn.relu(conv_for(self.backend)(int(c), (3, 3), (2, 2), padding="SAME", dtype=self.dtype,
+                                                   kernel_init=lecun_normal)(h))
             h = h.reshape(h.shape[0], -1)
         else:
             h = h.reshape(h.shape[0], -1)
@@ -125,7 +124,11 @@ class Decoder(nn.Module):
 
 
 class VAE(nn.Module):
-    """Encoder + decoder. `__call__(x, key)` -> (decoder output [B, H, W, C], mean [B, D], logvar [B, D])."""
+    """Encoder + decoder: `__call__(x, key)` with images x float32 [B, H, W, C] in [0, 1] and a key for the
+    reparameterisation noise -> (decoder output float32 [B, H, W, C] (Bernoulli logits or Gaussian means),
+    mean [B, D], logvar [B, D]); D = latent_dim. `image_shape` (H, W, C) and `likelihood` come from the
+    task (registered as "vae": `build_model("vae", image_shape=..., likelihood=...)`).
+    """
 
     image_shape: tuple[int, int, int]
     latent_dim: int = 16
@@ -133,9 +136,26 @@ class VAE(nn.Module):
     architecture: str = "mlp"
     likelihood: str = "bernoulli"
     dtype: Any = jnp.float32
+    backend: str = "cpu"  # XLA backend the program is built for; build_model sets jax.default_backend()
+
+    def __post_init__(self):
+        if self.architecture not in ARCHITECTURES:
+            raise ValueError(f"unknown VAE architecture {self.architecture!r}; "
+                             f"choose one of {', '.join(ARCHITECTURES)}")
+        if self.likelihood not in LIKELIHOODS:
+            raise ValueError(f"unknown likelihood {self.likelihood!r}; choose one of {', '.join(LIKELIHOODS)}")
+        latent, hidden = self.latent_dim, tuple(self.hidden)
+        if not isinstance(latent, int) or latent < 1 or not hidden or min(hidden) < 1:
+            raise ValueError(f"latent_dim must be an int >= 1 and hidden positive ints, got {latent!r}, {hidden!r}")
+        if len(self.image_shape) != 3:
+            raise ValueError(f"the VAE needs image inputs [H, W(, C)], got shape {self.image_shape}")
+        if self.architecture == "conv" and any(s % (1 << len(hidden)) for s in self.image_shape[:2]):
+            raise ValueError(f"conv VAE with {len(hidden)} stride-2 layers needs H and W divisible by "
+                             f"{1 << len(hidden)}, got {self.image_shape[:2]}")
+        super().__post_init__()
 
     def setup(self):
-        self.encoder = Encoder(self.latent_dim, self.hidden, self.architecture, self.dtype)
+        self.encoder = Encoder(self.latent_dim, self.hidden, self.architecture, self.dtype, self.backend)
         self.decoder = Decoder(self.image_shape, self.hidden, self.architecture, self.likelihood, self.dtype)
 
     def __call__(self, x, key):
@@ -152,26 +172,3 @@ class VAE(nn.Module):
         """The decoder's expected image [B, H, W, C] in [0, 1]: Bernoulli probabilities or Gaussian means."""
         out = self.decoder(z)
         return jax.nn.sigmoid(out) if self.likelihood == "bernoulli" else out
-
-
-def build_vae(model_cfg, image_shape: tuple[int, ...], likelihood: str, dtype: str = "float32") -> VAE:
-    """A VAE from `config.model` = {name: "vae", architecture, latent_dim, hidden}; bad values -> UserError."""
-    kwargs = model_options(model_cfg, "vae", "vae", ("architecture", "latent_dim", "hidden"))
-    arch = kwargs.get("architecture", "mlp")
-    hidden = tuple(int(h) for h in kwargs.get("hidden", (256,)))
-    latent = kwargs.get("latent_dim", 16)
-    if arch not in ARCHITECTURES:
-        raise UserError(f"unknown VAE architecture {arch!r}; choose one of {', '.join(ARCHITECTURES)}")
-    if likelihood not in LIKELIHOODS:
-        raise UserError(f"unknown likelihood {likelihood!r}; choose one of {', '.join(LIKELIHOODS)}")
-    if not isinstance(latent, int) or latent < 1 or not hidden or min(hidden) < 1:
-        raise UserError(f"model.latent_dim must be an int >= 1 and model.hidden positive ints, got "
-                        f"{latent!r}, {hidden!r}")
-    image_shape = image_shape if len(image_shape) == 3 else (*image_shape, 1)
-    if len(image_shape) != 3:
-        raise UserError(f"the VAE needs image inputs [H, W(, C)], got shape {image_shape}")
-    if arch == "conv" and any(s % (1 << len(hidden)) for s in image_shape[:2]):
-        raise UserError(f"conv VAE with {len(hidden)} stride-2 layers needs H and W divisible by "
-                        f"{1 << len(hidden)}, got {image_shape[:2]}")
-    return VAE(tuple(int(s) for s in image_shape), latent, hidden, arch, likelihood,
-               {"float32": jnp.float32, "bfloat16": jnp.bfloat16}[dtype])

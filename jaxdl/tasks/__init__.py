@@ -1,5 +1,6 @@
-"""Objectives. Each task file holds init + pure train_step/eval_step + metrics, and a `from_config`.
+"""Objectives. Each task file holds init + a pure loss and eval_step + metrics, and a `from_config`.
 
+The update itself (gradient, optimizer, step counter) is the trainer's: jaxdl/train/step.py.
 To add an objective: write `jaxdl/tasks/<name>.py` with a class implementing `jaxdl.tasks.base.Task` and a
 `from_config(config, dataset) -> Task` function, then add one line to `TASKS`.
 """

@@ -21,9 +21,9 @@ from jaxdl.data.speech import NUM_CTC_CLASSES, decode_tokens
 from jaxdl.errors import UserError
 from jaxdl.models import build_model_from_config
 from jaxdl.models.rnn import valid_mask
+from jaxdl.tasks.base import init_state
 from jaxdl.tasks.ctc_decode import BLANK, edit_distance, greedy_decode
 from jaxdl.train.optim import make_optimizer
-from jaxdl.train.state import TrainState
 
 SPECTROGRAMS = 6  # test utterances drawn in plots/spectrograms.png
 
@@ -52,27 +52,17 @@ class CTCTask:
         self.num_classes = NUM_CTC_CLASSES
 
     def init(self, rng, example_batch):
-        params_key, dropout_key, train_key = jax.random.split(rng, 3)
-        params = self.model.init({"params": params_key, "dropout": dropout_key}, example_batch["inputs"],
-                                 example_batch["input_lengths"])["params"]
-        return TrainState(step=jnp.zeros((), jnp.int32), params=params, model_state={},
-                          opt_state=self.tx.init(params), rng=train_key)
+        return init_state(self.model, self.tx, rng, example_batch["inputs"], example_batch["input_lengths"])
 
     def apply(self, params, batch, train: bool = False, rngs=None):
         """(logits [B, T', C], output lengths [B])."""
         return self.model.apply({"params": params}, batch["inputs"], batch["input_lengths"], train=train,
                                 rngs=rngs)
 
-    def train_step(self, state, batch):
-        def loss_fn(params):
-            logits, lengths = self.apply(params, batch, train=True, rngs={"dropout": state.step_key()})
-            return ctc_losses(logits, lengths, batch["labels"], batch["label_lengths"]).mean()
-
-        loss, grads = jax.value_and_grad(loss_fn)(state.params)
-        updates, opt_state = self.tx.update(grads, state.opt_state, state.params)
-        new_state = state.replace(step=state.step + 1, params=optax.apply_updates(state.params, updates),
-                                  opt_state=opt_state)
-        return new_state, {"loss": loss}
+    def loss(self, params, model_state, batch, rng):
+        """Mean CTC negative log-likelihood of the utterances [B, T, M] (dropout from rng)."""
+        logits, lengths = self.apply(params, batch, train=True, rngs={"dropout": rng})
+        return ctc_losses(logits, lengths, batch["labels"], batch["label_lengths"]).mean(), ({}, model_state)
 
     def eval_step(self, state, batch):
         """Sums over the batch's real rows (batch["mask"] [B]): CTC loss, edit distance of the greedy

@@ -20,7 +20,7 @@ import optax
 from jaxdl.data import to_float
 from jaxdl.errors import UserError
 from jaxdl.models import build_model_from_config
-from jaxdl.tasks.classification import ClassificationTask
+from jaxdl.tasks.base import init_state
 from jaxdl.tasks.detection_metrics import detection_stats, map_metrics
 from jaxdl.train.optim import make_optimizer
 
@@ -35,13 +35,13 @@ def from_config(config, dataset) -> DetectionTask:
         raise UserError(f"task 'detection' needs {', '.join(KEYS)}; dataset {dataset.name!r} lacks "
                         f"{', '.join(missing)}")
     t = config.task
-    top_k, bins = int(t.get("top_k", 20)), int(t.get("score_bins", 1000))
+    top_k, bins = int(t.top_k), int(t.score_bins)
     if top_k < 1 or bins < 1:
         raise UserError(f"task.top_k and task.score_bins must be >= 1, got {top_k} and {bins}")
     model = build_model_from_config(config.model, dataset.num_classes, config.dtype)
     examples = {k: dataset.test[k][:NUM_PLOTTED] for k in ("inputs", *KEYS)}
     return DetectionTask(model, make_optimizer(config.optimizer, config.steps), dataset.num_classes,
-                         size_weight=float(t.get("size_weight", 0.1)), offset_weight=float(t.get("offset_weight", 1.0)),
+                         size_weight=float(t.size_weight), offset_weight=float(t.offset_weight),
                          top_k=top_k, score_bins=bins, examples=examples)
 
 
@@ -109,15 +109,19 @@ def decode(outputs: dict[str, jax.Array], stride: float, top_k: int):
     return jnp.concatenate([centre - half, centre + half], -1), scores, classes
 
 
-class DetectionTask(ClassificationTask):
-    """Reuses classification's init (params + batch_stats); loss, metrics and decoding are CenterNet's."""
+class DetectionTask:
+    """CenterNet's loss, metrics and decoding for a model with {"heatmap", "size", "offset"} outputs;
+    BatchNorm statistics (if any) live in `TrainState.model_state`."""
 
     def __init__(self, model: nn.Module, tx: optax.GradientTransformation, num_classes: int, *,
                  size_weight: float = 0.1, offset_weight: float = 1.0, top_k: int = 20, score_bins: int = 1000,
                  examples: dict[str, np.ndarray] | None = None):
-        super().__init__(model, tx, num_classes)
+        self.model, self.tx, self.num_classes = model, tx, num_classes
         self.size_weight, self.offset_weight = size_weight, offset_weight
         self.top_k, self.score_bins, self.examples = top_k, score_bins, examples
+
+    def init(self, rng, example_batch):
+        return init_state(self.model, self.tx, rng, to_float(example_batch["inputs"]), train=False)
 
     def loss_terms(self, outputs, batch, weights):
         """Summed loss pieces of a batch: {"focal", "size", "offset" (L1 sums), "centres" (object count)}."""
@@ -137,21 +141,13 @@ class DetectionTask(ClassificationTask):
         n = jnp.maximum(terms["centres"], 1.0)
         return (terms["focal"] + self.size_weight * terms["size"] + self.offset_weight * terms["offset"]) / n
 
-    def train_step(self, state, batch):
-        mutable = list(state.model_state.keys())
+    def loss(self, params, model_state, batch, rng):
+        """CenterNet's loss of inputs [B, H, W, C] and their boxes: (focal + weighted L1 sums) / objects."""
         weights = jnp.ones(batch["inputs"].shape[0])
-
-        def loss_fn(params):
-            outputs, new_model_state = self.model.apply(
-                {"params": params, **state.model_state}, to_float(batch["inputs"]), train=True,
-                rngs={"dropout": state.step_key()}, mutable=mutable)
-            return self.combine(self.loss_terms(outputs, batch, weights)), new_model_state
-
-        (loss, new_model_state), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.params)
-        updates, opt_state = self.tx.update(grads, state.opt_state, state.params)
-        new_state = state.replace(step=state.step + 1, params=optax.apply_updates(state.params, updates),
-                                  model_state=new_model_state, opt_state=opt_state)
-        return new_state, {"loss": loss}
+        outputs, new_model_state = self.model.apply(
+            {"params": params, **model_state}, to_float(batch["inputs"]), train=True,
+            rngs={"dropout": rng}, mutable=list(model_state.keys()))
+        return self.combine(self.loss_terms(outputs, batch, weights)), ({}, new_model_state)
 
     def predict(self, state, inputs):
         """Decoded detections of inputs [B, H, W, C]: boxes [B, k, 4], scores [B, k], classes [B, k]."""

@@ -22,17 +22,22 @@ import jax.numpy as jnp
 import optax
 
 from jaxdl.data import to_float
-from jaxdl.models.gan import build_gan, discriminator_loss, generator_loss
+from jaxdl.errors import UserError
+from jaxdl.models import build_model_from_config
+from jaxdl.models.gan import discriminator_loss, generator_loss
 from jaxdl.tasks import generative
 from jaxdl.train.optim import make_optimizer
 from jaxdl.train.state import TrainState
+from jaxdl.train.step import descend
 
 EVAL_TAG = 0x0E7A1  # folded into a replica's key for the evaluation's latent draws (same every evaluation)
 
 
 def from_config(config, dataset) -> GANTask:
-    generator, discriminator, latent = build_gan(config.model, dataset.input_shape, config.dtype)
-    return GANTask(generator, discriminator, latent, make_optimizer(config.optimizer, config.steps),
+    if config.model.name != "dcgan":
+        raise UserError(f"task 'gan' needs model.name='dcgan', got {config.model.name!r}")
+    gan = build_model_from_config(config.model, dtype=config.dtype, image_shape=dataset.input_shape)
+    return GANTask(gan.generator, gan.discriminator, gan.latent_dim, make_optimizer(config.optimizer, config.steps),
                    make_optimizer(config.optimizer, config.steps),
                    artifacts=generative.ArtifactSettings.from_config(config, dataset))
 
@@ -53,11 +58,8 @@ class GANTask:
         x = self.images(example_batch["inputs"])
         g_vars = self.generator.init(g_key, jnp.zeros((x.shape[0], self.latent_dim)), train=False)
         params = {"generator": g_vars["params"], "discriminator": self.discriminator.init(d_key, x)["params"]}
-        return TrainState(step=jnp.zeros((), jnp.int32), params=params,
-                          model_state={"generator": {"batch_stats": g_vars["batch_stats"]}},
-                          opt_state={"generator": self.g_tx.init(params["generator"]),
-                                     "discriminator": self.d_tx.init(params["discriminator"])},
-                          rng=train_key)
+        return TrainState.create(params=params, tx={"generator": self.g_tx, "discriminator": self.d_tx},
+                                 rng=train_key, model_state={"generator": {"batch_stats": g_vars["batch_stats"]}})
 
     def generate(self, g_params, g_state, z, train: bool):
         """Images [B, H, W, C] in [-1, 1] from z [B, latent_dim]; in train mode also the new batch_stats."""
@@ -76,10 +78,9 @@ class GANTask:
             fake_logits = self.discriminator.apply({"params": d_params}, fake)
             return discriminator_loss(real_logits, fake_logits).mean(), (real_logits, fake_logits)
 
-        d_params = state.params["discriminator"]
-        (loss, (real, fake_l)), grads = jax.value_and_grad(loss_fn, has_aux=True)(d_params)
-        updates, d_opt = self.d_tx.update(grads, state.opt_state["discriminator"], d_params)
-        state = state.replace(params={**state.params, "discriminator": optax.apply_updates(d_params, updates)},
+        loss, (real, fake_l), d_params, d_opt = descend(loss_fn, self.d_tx, state.params["discriminator"],
+                                                        state.opt_state["discriminator"])
+        state = state.replace(params={**state.params, "discriminator": d_params},
                               opt_state={**state.opt_state, "discriminator": d_opt})
         return state, {"d_loss": loss, "d_real": jax.nn.sigmoid(real).mean(), "d_fake": jax.nn.sigmoid(fake_l).mean()}
 
@@ -93,21 +94,22 @@ class GANTask:
             logits = self.discriminator.apply({"params": d_params}, fake)
             return generator_loss(logits).mean(), g_state
 
-        g_params = state.params["generator"]
-        (loss, g_state), grads = jax.value_and_grad(loss_fn, has_aux=True)(g_params)
-        updates, g_opt = self.g_tx.update(grads, state.opt_state["generator"], g_params)
-        state = state.replace(params={**state.params, "generator": optax.apply_updates(g_params, updates)},
+        loss, g_state, g_params, g_opt = descend(loss_fn, self.g_tx, state.params["generator"],
+                                                 state.opt_state["generator"])
+        state = state.replace(params={**state.params, "generator": g_params},
                               model_state={**state.model_state, "generator": g_state},
                               opt_state={**state.opt_state, "generator": g_opt})
         return state, {"g_loss": loss}
 
-    def train_step(self, state, batch):
+    def update(self, state, batch, rng):
+        """The two-player step (jaxdl/train/step.py's extension point): the discriminator, then the generator
+        against the updated discriminator, each with its own half of the step's key."""
         x = self.images(batch["inputs"])
-        d_key, g_key = jax.random.split(state.step_key())
+        d_key, g_key = jax.random.split(rng)
         state, d_metrics = self.discriminator_update(state, x, d_key)
         state, g_metrics = self.generator_update(state, x.shape[0], g_key)
         metrics = {**d_metrics, **g_metrics}
-        return state.replace(step=state.step + 1), {"loss": metrics["d_loss"] + metrics["g_loss"], **metrics}
+        return state, {"loss": metrics["d_loss"] + metrics["g_loss"], **metrics}
 
     def eval_step(self, state, batch):
         x, mask = self.images(batch["inputs"]), batch["mask"]

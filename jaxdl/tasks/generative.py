@@ -44,11 +44,11 @@ class ArtifactSettings:
     @classmethod
     def from_config(cls, config, dataset: Dataset) -> ArtifactSettings:
         t = config.task
-        num_samples, scorer_steps = t.get("num_samples", 1000), t.get("scorer_steps", 1000)
+        num_samples, scorer_steps = t.num_samples, t.scorer_steps
         for key, value in (("num_samples", num_samples), ("scorer_steps", scorer_steps)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise UserError(f"task.{key} must be an integer >= 1, got {value!r}")
-        quality = bool(t.get("quality_score", True))
+        quality = bool(t.quality_score)
         if quality and ("label" not in dataset.train or dataset.num_classes < 2):
             raise UserError(f"task.quality_score needs a labelled dataset; {dataset.name} has no labels")
         return cls(num_samples, quality, scorer_steps, os.path.expanduser(config.data_dir or default_data_dir()),

@@ -19,14 +19,14 @@ import optax
 from jaxdl.data import to_float
 from jaxdl.errors import UserError
 from jaxdl.models import build_model_from_config
-from jaxdl.tasks.classification import ClassificationTask
+from jaxdl.tasks.base import init_state
 from jaxdl.train.optim import make_optimizer
 
 NUM_PLOTTED = 8  # test scenes drawn by write_artifacts
 
 
 def from_config(config, dataset) -> SegmentationTask:
-    target = config.task.get("target", "segmentation")
+    target = config.task.target
     if target not in dataset.train:
         raise UserError(f"task 'segmentation' needs a per-pixel class map {target!r}; dataset "
                         f"{dataset.name!r} has {', '.join(sorted(dataset.train))}")
@@ -60,33 +60,31 @@ def segmentation_metrics(confusion: jax.Array) -> dict[str, jax.Array]:
             "mean_iou": jnp.nanmean(iou_per_class(confusion), axis=-1)}
 
 
-class SegmentationTask(ClassificationTask):
-    """Reuses classification's init (params + batch_stats) and optimizer handling; the loss is per pixel."""
+class SegmentationTask:
+    """Per-pixel classification of a model mapping inputs [B, H, W, C] to logits [B, H, W, num_classes];
+    BatchNorm statistics (if any) live in `TrainState.model_state`."""
 
     def __init__(self, model: nn.Module, tx: optax.GradientTransformation, num_classes: int,
                  target: str = "segmentation", examples: dict[str, np.ndarray] | None = None):
-        super().__init__(model, tx, num_classes)
+        self.model, self.tx, self.num_classes = model, tx, num_classes
         self.target, self.examples = target, examples
+
+    def init(self, rng, example_batch):
+        return init_state(self.model, self.tx, rng, to_float(example_batch["inputs"]), train=False)
 
     def pixel_loss(self, logits, labels):
         """Softmax cross-entropy per pixel: logits [B, H, W, C], labels int [B, H, W] -> [B, H, W]."""
         return optax.softmax_cross_entropy_with_integer_labels(logits.astype(jnp.float32), labels.astype(jnp.int32))
 
-    def train_step(self, state, batch):
-        mutable = list(state.model_state.keys())
+    def loss(self, params, model_state, batch, rng):
+        """Mean per-pixel cross-entropy of inputs [B, H, W, C] against the class map [B, H, W];
+        metrics: pixel_accuracy."""
         labels = batch[self.target].astype(jnp.int32)
-
-        def loss_fn(params):
-            logits, new_model_state = self.model.apply(
-                {"params": params, **state.model_state}, to_float(batch["inputs"]), train=True,
-                rngs={"dropout": state.step_key()}, mutable=mutable)
-            return self.pixel_loss(logits, labels).mean(), (logits, new_model_state)
-
-        (loss, (logits, new_model_state)), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.params)
-        updates, opt_state = self.tx.update(grads, state.opt_state, state.params)
-        new_state = state.replace(step=state.step + 1, params=optax.apply_updates(state.params, updates),
-                                  model_state=new_model_state, opt_state=opt_state)
-        return new_state, {"loss": loss, "pixel_accuracy": jnp.mean(jnp.argmax(logits, -1) == labels)}
+        logits, new_model_state = self.model.apply(
+            {"params": params, **model_state}, to_float(batch["inputs"]), train=True,
+            rngs={"dropout": rng}, mutable=list(model_state.keys()))
+        accuracy = jnp.mean(jnp.argmax(logits, -1) == labels)
+        return self.pixel_loss(logits, labels).mean(), ({"pixel_accuracy": accuracy}, new_model_state)
 
     def predict(self, state, inputs):
         """Per-pixel logits [B, H, W, C] in inference mode (running BatchNorm statistics)."""

@@ -41,20 +41,13 @@ class Seq2SeqTask:
     def init(self, rng, example_batch):
         params_key, train_key = jax.random.split(rng)
         params = self.model.init(params_key, example_batch["inputs"], example_batch["targets"])["params"]
-        return TrainState(step=jnp.zeros((), jnp.int32), params=params, model_state={},
-                          opt_state=self.tx.init(params), rng=train_key)
+        return TrainState.create(params=params, tx=self.tx, rng=train_key)
 
-    def train_step(self, state, batch):
-        def loss_fn(params):
-            logits = self.model.apply({"params": params}, batch["inputs"], batch["targets"], train=True)
-            ce, right, count, _ = token_stats(logits, batch["targets"])
-            return ce.sum() / count.sum(), (right.sum() / count.sum())
-
-        (loss, token_acc), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.params)
-        updates, opt_state = self.tx.update(grads, state.opt_state, state.params)
-        new_state = state.replace(step=state.step + 1, params=optax.apply_updates(state.params, updates),
-                                  opt_state=opt_state)
-        return new_state, {"loss": loss, "token_accuracy": token_acc}
+    def loss(self, params, model_state, batch, rng):
+        """Teacher-forced cross-entropy per valid target token; no dropout, so `rng` is unused."""
+        logits = self.model.apply({"params": params}, batch["inputs"], batch["targets"], train=True)
+        ce, right, count, _ = token_stats(logits, batch["targets"])
+        return ce.sum() / count.sum(), ({"token_accuracy": right.sum() / count.sum()}, model_state)
 
     def eval_step(self, state, batch):
         """Summed over the batch's real rows (batch["mask"] [B]): teacher-forced loss and token counts,

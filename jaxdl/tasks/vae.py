@@ -17,7 +17,8 @@ import optax
 from jaxdl import plots
 from jaxdl.data import to_float
 from jaxdl.errors import UserError
-from jaxdl.models.vae import VAE, build_vae, negative_elbo
+from jaxdl.models import build_model_from_config
+from jaxdl.models.vae import VAE, negative_elbo
 from jaxdl.tasks import generative
 from jaxdl.train.optim import make_optimizer
 from jaxdl.train.state import TrainState
@@ -27,13 +28,14 @@ EVAL_TAG = 0x0E7A1  # folded into a replica's key for the evaluation's latent no
 
 def from_config(config, dataset) -> VAETask:
     t = config.task
-    likelihood, obs_std = t.get("likelihood", "bernoulli"), float(t.get("obs_std", 0.1))
-    if not obs_std > 0:
-        raise UserError(f"task.obs_std must be > 0, got {obs_std}")
-    model = build_vae(config.model, dataset.input_shape, likelihood, config.dtype)
-    return VAETask(model, make_optimizer(config.optimizer, config.steps), obs_std=obs_std,
-                   binarize=bool(t.get("binarize", False)),
-                   artifacts=generative.ArtifactSettings.from_config(config, dataset))
+    if config.model.name != "vae":
+        raise UserError(f"task 'vae' needs model.name='vae', got {config.model.name!r}")
+    if not t.obs_std > 0:
+        raise UserError(f"task.obs_std must be > 0, got {t.obs_std}")
+    model = build_model_from_config(config.model, dtype=config.dtype, image_shape=dataset.input_shape,
+                                    likelihood=t.likelihood)
+    return VAETask(model, make_optimizer(config.optimizer, config.steps), obs_std=float(t.obs_std),
+                   binarize=bool(t.binarize), artifacts=generative.ArtifactSettings.from_config(config, dataset))
 
 
 class VAETask:
@@ -52,27 +54,18 @@ class VAETask:
     def init(self, rng, example_batch):
         params_key, noise_key, train_key = jax.random.split(rng, 3)
         params = self.model.init(params_key, self.images(example_batch["inputs"]), noise_key)["params"]
-        return TrainState(step=jnp.zeros((), jnp.int32), params=params, model_state={},
-                          opt_state=self.tx.init(params), rng=train_key)
+        return TrainState.create(params=params, tx=self.tx, rng=train_key)
 
     def terms(self, params, x, key) -> dict[str, jax.Array]:
         """Per-example [B] loss (negative ELBO), reconstruction and kl of images x [B, H, W, C]."""
         out, mean, logvar = self.model.apply({"params": params}, x, key)
         return negative_elbo(x, out, mean, logvar, self.model.likelihood, self.obs_std)
 
-    def train_step(self, state, batch):
-        x = self.images(batch["inputs"])
-
-        def loss_fn(params):
-            terms = self.terms(params, x, state.step_key())
-            return terms["loss"].mean(), terms
-
-        (loss, terms), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.params)
-        updates, opt_state = self.tx.update(grads, state.opt_state, state.params)
-        new_state = state.replace(step=state.step + 1, params=optax.apply_updates(state.params, updates),
-                                  opt_state=opt_state)
-        return new_state, {"loss": loss, "reconstruction": terms["reconstruction"].mean(),
-                           "kl": terms["kl"].mean()}
+    def loss(self, params, model_state, batch, rng):
+        """Mean negative ELBO; rng draws the reparameterisation noise."""
+        terms = self.terms(params, self.images(batch["inputs"]), rng)
+        metrics = {"reconstruction": terms["reconstruction"].mean(), "kl": terms["kl"].mean()}
+        return terms["loss"].mean(), (metrics, model_state)
 
     def eval_step(self, state, batch):
         terms = self.terms(state.params, self.images(batch["inputs"]), jax.random.fold_in(state.rng, EVAL_TAG))

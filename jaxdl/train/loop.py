@@ -27,6 +27,7 @@ import numpy as np
 
 from jaxdl.tasks.base import Batch, Task
 from jaxdl.train.state import TrainState
+from jaxdl.train.step import train_step
 
 
 def all_finite(tree) -> jax.Array:
@@ -37,10 +38,9 @@ def all_finite(tree) -> jax.Array:
 
 
 def guarded_step(task: Task, state: TrainState, batch: Batch, step: jax.Array):
-    """task.train_step, frozen for a diverged replica (see module docstring). step: int32 [] global step."""
+    """The update step, frozen for a diverged replica (see module docstring). step: int32 [] global step."""
     alive = state.step == step
-    new, metrics = task.train_step(state, batch)
-    new = new.replace(step=state.step + 1)  # the loop owns the counter the freeze test relies on
+    new, metrics = train_step(task, state, batch)
     ok = alive & jnp.isfinite(metrics["loss"]) & all_finite((new.params, new.model_state, new.opt_state))
     state = jax.tree_util.tree_map(lambda n, o: jnp.where(ok, n, o), new, state)
     metrics = {k: jnp.where(ok, v, jnp.nan) if jnp.issubdtype(v.dtype, jnp.inexact) else v
@@ -53,9 +53,8 @@ def _identity(batch: Batch) -> Batch:
 
 
 def plain_step(task: Task, state: TrainState, batch: Batch, step: jax.Array):
-    """task.train_step with the loop's step counter, no divergence guard (see module docstring)."""
-    new, metrics = task.train_step(state, batch)
-    return new.replace(step=state.step + 1), metrics
+    """The update step without the divergence guard (see module docstring)."""
+    return train_step(task, state, batch)
 
 
 def make_train_chunk(task: Task, batch_size: int, num_train: int, length: int, shuffle: bool = True,

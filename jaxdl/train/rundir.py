@@ -75,7 +75,7 @@ def environment(replicas: list[dict[str, Any]], mesh: dict[str, int] | None = No
         "devices": [str(d) for d in jax.devices()],  # of every process
         "process_count": jax.process_count(),
         "mesh": mesh or {},
-        "xla_flags": os.environ.get("XLA_FLAGS", ""),  # jaxdl/__init__.py adds a CPU loop threshold, host devices
+        "xla_flags": os.environ.get("XLA_FLAGS", ""),  # jaxdl/platform.py adds a CPU loop threshold, host devices
         "git_commit": git_commit(),
         "command": sys.argv,
         "start_time": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),

@@ -10,11 +10,10 @@ import numpy as np
 
 from jaxdl.data import Dataset, load_dataset
 from jaxdl.errors import UserError
+from jaxdl.models import DTYPES
 from jaxdl.tasks import build_task
 from jaxdl.train.mesh import Placement, build_placement
 from jaxdl.train.replicas import Replica, layout
-
-DTYPES = ("float32", "bfloat16")
 
 
 @dataclasses.dataclass

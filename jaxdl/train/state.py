@@ -6,6 +6,7 @@ from typing import Any
 
 import flax
 import jax
+import jax.numpy as jnp
 
 
 @flax.struct.dataclass
@@ -22,6 +23,14 @@ class TrainState:
     model_state: Any
     opt_state: Any
     rng: jax.Array
+
+    @classmethod
+    def create(cls, *, params: Any, tx: Any, rng: jax.Array, model_state: Any = None) -> TrainState:
+        """Step 0 of one replica: opt_state = tx.init(params). `tx` is an optax transformation, or for a task
+        with several players a dict of them keyed like `params` (a GAN: {"generator": ..., "discriminator": ...})."""
+        opt_state = {k: t.init(params[k]) for k, t in tx.items()} if isinstance(tx, dict) else tx.init(params)
+        return cls(step=jnp.zeros((), jnp.int32), params=params, model_state={} if model_state is None else model_state,
+                   opt_state=opt_state, rng=rng)
 
     def step_key(self) -> jax.Array:
         """The key for this step's randomness (dropout, sampling): fold_in(rng, step)."""

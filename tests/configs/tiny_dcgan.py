@@ -12,7 +12,7 @@ def get_config():
     c = base_config()
     c.dataset.name = "digits"
     c.model = dict(name="dcgan", latent_dim=8, generator_features=(8, 4), discriminator_features=(4, 8))
-    c.task = dict(name="gan", num_samples=30, quality_score=False, scorer_steps=20)
+    c.task.update(name="gan", num_samples=30, quality_score=False, scorer_steps=20)
     c.optimizer.learning_rate, c.optimizer.b1 = 2e-3, 0.5
     c.batch_size, c.steps, c.log_every, c.eval_every, c.eval_batch_size = 32, 40, 20, 40, 360
     c.checkpoint_every, c.keep_checkpoints = 20, 3

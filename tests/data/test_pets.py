@@ -105,7 +105,7 @@ def test_mock_data_trains_a_unet_end_to_end(fake_pets, tmp_path):
     c = base_config()
     with c.dataset.unlocked():
         c.dataset.update(dict(name="oxford_iiit_pet", image_size=12))
-    c.task = dict(name="segmentation", target="segmentation")
+    c.task.update(name="segmentation", target="segmentation")
     c.model = dict(name="unet", depth=1, width=4, convs=1)
     c.data_dir = str(tmp_path / "empty")  # mock_data serves every read
     c.update(dict(batch_size=3, steps=4, log_every=2, eval_every=4, eval_batch_size=2))

@@ -74,7 +74,7 @@ def test_translation_mock_data_trains_seq2seq_end_to_end(fixed_mock_getitems, tm
     c = base_config()
     with c.dataset.unlocked():
         c.dataset.update(dict(name=NAME, max_len=6, target_max_len=5, vocab_size=60))
-    c.task = dict(name="seq2seq")
+    c.task.name = "seq2seq"
     c.model = dict(name="seq2seq", cell="gru", hidden_size=8, embed_dim=8, attention=True)
     c.data_dir = str(tmp_path / "empty")  # mock_data serves every read
     c.update(dict(batch_size=8, steps=4, log_every=2, eval_every=4, eval_batch_size=16))

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from jax import lax
 
+from jaxdl.models import build_model
 from jaxdl.models.conv import im2col_conv
 
 CASES = [  # lhs shape, kernel shape, strides, padding
@@ -38,3 +39,39 @@ def test_im2col_matches_xla(lhs_shape, rhs_shape, strides, padding):
     g_ours = jax.grad(lambda x, w: jnp.sum(jnp.sin(ours(x, w))), argnums=(0, 1))(x, w)
     for a, b in zip(g_ours, g_ref, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
+
+
+def _primitives(jaxpr) -> set[str]:
+    """Every primitive's name in a jaxpr, nested jaxprs (loops, custom_vjp) included."""
+    names = set()
+    for eqn in jaxpr.eqns:
+        names.add(eqn.primitive.name)
+        for value in eqn.params.values():
+            for sub in value if isinstance(value, list | tuple) else (value,):
+                inner = getattr(sub, "jaxpr", sub)
+                if hasattr(inner, "eqns"):
+                    names |= _primitives(inner)
+    return names
+
+
+# (model, input shape, a primitive only one of the two programs has, which one)
+BACKEND_CASES = [("cnn1d", (4, 40), "conv_general_dilated", "gpu"), ("cnn2d", (2, 8, 8), "conv_general_dilated", "gpu"),
+                 ("gru_mnist1d", (4, 40), "custom_vjp_call", "cpu")]  # the fused GRU layer's hand-written backward
+
+
+@pytest.mark.parametrize("name,shape,marker,owner", BACKEND_CASES)
+def test_a_model_built_for_another_backend_uses_xla_layers_with_the_same_function(name, shape, marker, owner):
+    """backend="gpu" (what build_model picks on a GPU): XLA's convolution and flax's GRUCell instead of
+    im2col and the fused GRU layer; same parameters from the same key, same outputs."""
+    x = jax.random.normal(jax.random.PRNGKey(1), shape)
+    cpu, gpu = build_model(name, 10, backend="cpu"), build_model(name, 10, backend="gpu")
+    assert build_model(name, 10).backend == jax.default_backend()
+    v_cpu, v_gpu = cpu.init(jax.random.PRNGKey(0), x), gpu.init(jax.random.PRNGKey(0), x)
+    assert jax.tree_util.tree_structure(v_cpu) == jax.tree_util.tree_structure(v_gpu)
+    for a, b in zip(jax.tree_util.tree_leaves(v_cpu), jax.tree_util.tree_leaves(v_gpu), strict=True):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(cpu.apply(v_cpu, x), gpu.apply(v_cpu, x), rtol=1e-4, atol=1e-5)
+    ops = {b: _primitives(jax.make_jaxpr(lambda v, m=m: m.apply(v, x))(v_cpu).jaxpr) for b, m in
+           (("cpu", cpu), ("gpu", gpu))}
+    other = "cpu" if owner == "gpu" else "gpu"
+    assert marker in ops[owner] and marker not in ops[other], {b: sorted(o) for b, o in ops.items()}

@@ -9,7 +9,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-import jaxdl
+import jaxdl.platform
 from jaxdl.models.rnn import CELLS, RNNEncoder, valid_mask
 
 
@@ -102,15 +102,15 @@ def test_small_hidden_recurrence_has_no_matmul():
 
 
 def test_xla_flags_host_devices():
-    assert jaxdl.with_host_devices("", 2) == "--xla_force_host_platform_device_count=2"
-    assert jaxdl.with_host_devices("--a=1", 4) == "--a=1 --xla_force_host_platform_device_count=4"
-    assert jaxdl.with_host_devices("", 1) == ""  # one core: one device, nothing to ask for
+    assert jaxdl.platform.with_host_devices("", 2) == "--xla_force_host_platform_device_count=2"
+    assert jaxdl.platform.with_host_devices("--a=1", 4) == "--a=1 --xla_force_host_platform_device_count=4"
+    assert jaxdl.platform.with_host_devices("", 1) == ""  # one core: one device, nothing to ask for
     mine = "--xla_force_host_platform_device_count=1"
-    assert jaxdl.with_host_devices(mine, 8) == mine  # the user's own count wins (1 turns the split off)
+    assert jaxdl.platform.with_host_devices(mine, 8) == mine  # the user's own count wins (1 turns the split off)
 
 
 def test_xla_flags_small_loop_threshold():
-    set_it = jaxdl.with_small_loop_threshold
+    set_it = jaxdl.platform.with_small_loop_threshold
     assert set_it("") == "--xla_backend_extra_options=xla_cpu_small_while_loop_byte_threshold=4194304"
     assert set_it("--xla_force_host_platform_device_count=4", 8) == ("--xla_force_host_platform_device_count=4 "
                                                                      "--xla_backend_extra_options="

@@ -80,7 +80,7 @@ def test_addition_reaches_high_held_out_accuracy_in_a_short_run(outcome):
     pairs = make_pairs(digits=2, num_train=2000, num_test=200, seed=0)
     ds = Dataset("addition", encode_pairs(pairs["train"], 2), encode_pairs(pairs["test"], 2), V, (5,))
     c = base_config()
-    c.dataset.name, c.task = "addition", dict(name="seq2seq")
+    c.dataset.name, c.task.name = "addition", "seq2seq"
     c.model = dict(name="seq2seq", cell="lstm", hidden_size=64, embed_dim=16, reverse_source=True,
                    reverse_target=True)
     c.optimizer.learning_rate, c.optimizer.clip_norm = 1e-2, 1.0
@@ -97,7 +97,7 @@ def test_addition_reaches_high_held_out_accuracy_in_a_short_run(outcome):
 def test_seq2seq_task_loss_falls_through_the_trainer(tiny, outcome):
     c = tiny("seq2seq")
     c.dataset.name = "addition"
-    c.task = dict(name="seq2seq")
+    c.task.name = "seq2seq"
     c.model = dict(name="seq2seq", cell="lstm", hidden_size=32, embed_dim=8, attention=True)
     c.batch_size, c.replicas = 64, 2
     losses = train_losses(build_experiment(c), steps=40)

@@ -18,7 +18,7 @@ MODELS = {"segmentation": dict(name="unet", depth=1, width=4, convs=1),
 def dense_config(task):
     c = base_config()
     c.dataset.name = "digit_scenes"
-    c.task = dict(name=task)
+    c.task.name = task
     c.model = MODELS[task]
     c.optimizer.learning_rate = 1e-2
     c.replicas = 2

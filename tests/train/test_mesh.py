@@ -24,6 +24,8 @@ CONFIG = os.path.join(ROOT, "tests", "configs", "tiny_mlp.py")
 FOUR_DEVICES = """
 import json, os, sys
 os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=4"
+import jaxdl.platform
+jaxdl.platform.configure()  # and jaxdl's other flags, as `jaxdl train` runs
 import jax
 from jaxdl.config import apply_overrides, load_config
 from jaxdl.train.setup import build_experiment
