@@ -10,6 +10,7 @@ training, with nothing saved before the first step; a second signal aborts at on
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import shlex
@@ -125,6 +126,7 @@ def cmd_train(args, overrides) -> int:
 
     config = load_config(args.config)
     apply_overrides(config, overrides)
+    platform.configure(deterministic=config.deterministic)  # before jax starts its backend
     init_distributed(args)
     resume = shlex.join(["jaxdl", *(a for a in args.argv if a != "--overwrite")])
     try:
@@ -162,6 +164,7 @@ def cmd_bench(args, overrides) -> int:
 
     config = load_config(args.config)
     apply_overrides(config, overrides)
+    platform.configure(deterministic=config.deterministic)  # before jax starts its backend
     report = bench(config, replicas=args.replicas, steps=args.steps, repeats=args.repeats,
                    sequential_baseline=not args.no_sequential)
     print(format_report(report))
@@ -184,9 +187,19 @@ def cmd_plot(args, overrides) -> int:
     return 0
 
 
+def _run_is_deterministic(workdir: str) -> bool:
+    """The run's config.deterministic (True when unreadable: evaluate_workdir reports what is wrong)."""
+    try:
+        with open(os.path.join(workdir, "config.json")) as f:
+            return bool(json.load(f).get("deterministic", True))
+    except (OSError, ValueError, AttributeError):
+        return True
+
+
 def cmd_eval(args, overrides) -> int:
     from jaxdl.train.evaluate_checkpoint import evaluate_workdir
 
+    platform.configure(deterministic=_run_is_deterministic(args.workdir))  # before jax starts its backend
     result = evaluate_workdir(args.workdir, args.step)
     print(f"checkpoint {result['checkpoint']} (step {result['step']}), test split:")
     for k, v in sorted(result["metrics"].items()):

@@ -74,6 +74,9 @@ def base_config() -> ml_collections.ConfigDict:
     c.checkpoint_every = 0  # 0: at every evaluation; else a multiple of log_every
     c.keep_checkpoints = 3
     c.dtype = "float32"  # compute dtype: float32 | bfloat16
+    # GPU: XLA's deterministic ops (--xla_gpu_deterministic_ops), so reruns repeat bit for bit at some cost in
+    # speed; set by `jaxdl train/eval/bench` before jax starts its backend. No effect on CPU.
+    c.deterministic = True
     # devices: {} one device (on CPU: the replicas split over one host device per core, jaxdl/train/mesh.py);
     # {"replica": 1} one device; else axis -> size over all devices, e.g. {"data": -1}, {"replica": 2, "data": 4}
     c.mesh = ml_collections.ConfigDict()

@@ -6,7 +6,9 @@ itself before its first computation, since XLA reads XLA_FLAGS once, when jax st
     import jaxdl.platform
     jaxdl.platform.configure()
 
-Importing jaxdl changes nothing. Both settings below are for XLA:CPU; other backends ignore them.
+Importing jaxdl changes nothing. The two settings below are for XLA:CPU; other backends ignore them.
+`configure(deterministic=True)` (what `config.deterministic`, default True, asks for) also turns on XLA:GPU's
+deterministic ops, which XLA:CPU ignores.
 """
 
 from __future__ import annotations
@@ -27,6 +29,11 @@ _SMALL_LOOP = "xla_cpu_small_while_loop_byte_threshold"
 # kept; a count of 1 turns it off.
 _HOST_DEVICES = "xla_force_host_platform_device_count"
 
+# XLA:GPU runs scatter-adds, some reductions and convolution algorithms with atomics or autotuned kernels whose
+# results change from run to run; this flag (a superset of --xla_gpu_exclude_nondeterministic_ops) selects
+# deterministic implementations instead, at some cost in speed. A value the user set already is kept.
+_GPU_DETERMINISTIC = "xla_gpu_deterministic_ops"
+
 
 def with_small_loop_threshold(flags: str, threshold: int = 4 << 20) -> str:
     """XLA_FLAGS `flags` with the small-loop threshold added, unless `flags` sets one already."""
@@ -45,6 +52,18 @@ def with_host_devices(flags: str, count: int) -> str:
     return f"{flags} --{_HOST_DEVICES}={count}".strip()
 
 
+def with_gpu_determinism(flags: str) -> str:
+    """XLA_FLAGS `flags` asking XLA:GPU for deterministic ops, unless `flags` sets the flag already."""
+    if _GPU_DETERMINISTIC in flags:
+        return flags
+    return f"{flags} --{_GPU_DETERMINISTIC}=true".strip()
+
+
+def gpu_deterministic(flags: str) -> bool:
+    """Whether XLA_FLAGS `flags` ask XLA:GPU for deterministic ops."""
+    return f"--{_GPU_DETERMINISTIC}=true" in flags or f"--{_GPU_DETERMINISTIC}=1" in flags
+
+
 def cores() -> int:
     """The cores this process may run on (taskset and cgroup CPU sets respected where the OS says)."""
     try:
@@ -53,14 +72,17 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def configure() -> str:
-    """Add jaxdl's XLA:CPU settings to $XLA_FLAGS (the user's own settings win) and return the flags.
+def configure(deterministic: bool = False) -> str:
+    """Add jaxdl's XLA:CPU settings to $XLA_FLAGS (the user's own settings win) and return the flags;
+    with `deterministic`, XLA:GPU's deterministic ops too (what `config.deterministic` asks for).
 
     Idempotent. Warns when the flags change after jax has started a backend: they then apply only to
     processes started later.
     """
     old = os.environ.get("XLA_FLAGS", "")
     flags = with_host_devices(with_small_loop_threshold(old), cores())
+    if deterministic:
+        flags = with_gpu_determinism(flags)
     os.environ["XLA_FLAGS"] = flags
     if flags != old and _backend_started():
         warnings.warn("jaxdl.platform.configure() ran after jax started its backend: XLA_FLAGS take effect in "

@@ -25,3 +25,33 @@ def test_import_sets_nothing_and_configure_sets_the_flags():
     after_import, returned, flags = out.stdout.splitlines()
     assert after_import == "<unset>" and returned == "True"
     assert "xla_cpu_small_while_loop_byte_threshold" in flags
+
+
+def test_deterministic_adds_the_gpu_flag_unless_the_user_set_it():
+    from jaxdl import platform
+
+    assert platform.gpu_deterministic(platform.with_gpu_determinism("--xla_foo=1"))
+    assert not platform.gpu_deterministic("--xla_foo=1")
+    mine = "--xla_gpu_deterministic_ops=false"  # the user's own value wins
+    assert platform.with_gpu_determinism(mine) == mine and not platform.gpu_deterministic(mine)
+
+
+def test_deterministic_is_recorded_and_changes_nothing_on_cpu(tmp_path, cli_env):
+    """config.deterministic (default True) puts XLA:GPU's flag in the run's XLA_FLAGS, env.json says so, and on
+    CPU the numbers are the same bytes either way."""
+    import json
+
+    runs = {}
+    for value in (True, False):
+        w = tmp_path / str(value)
+        out = subprocess.run([sys.executable, "-m", "jaxdl.cli", "train", "--config", "tests/configs/tiny_mlp.py",
+                              "--workdir", str(w), "--quiet", f"--config.deterministic={value}",
+                              "--config.steps=40"], env=cli_env, cwd=ROOT, capture_output=True, text=True,
+                             timeout=600)
+        assert out.returncode == 0, out.stderr
+        env = json.load(open(w / "env.json"))
+        assert env["gpu_deterministic_ops"] is value
+        assert ("--xla_gpu_deterministic_ops=true" in env["xla_flags"]) is value
+        assert json.load(open(w / "config.json"))["deterministic"] is value
+        runs[value] = (w / "metrics.jsonl").read_bytes()
+    assert runs[True] == runs[False]

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from jaxdl import platform
 from jaxdl.errors import UserError
 from jaxdl.train.workdir import OWNED, artefacts, probe_writable, record, remove_recorded, storage_error
 
@@ -76,6 +77,7 @@ def environment(replicas: list[dict[str, Any]], mesh: dict[str, int] | None = No
         "process_count": jax.process_count(),
         "mesh": mesh or {},
         "xla_flags": os.environ.get("XLA_FLAGS", ""),  # jaxdl/platform.py adds a CPU loop threshold, host devices
+        "gpu_deterministic_ops": platform.gpu_deterministic(os.environ.get("XLA_FLAGS", "")),  # config.deterministic
         "git_commit": git_commit(),
         "command": sys.argv,
         "start_time": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),

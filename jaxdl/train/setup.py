@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import warnings
 
 import jax
 import ml_collections
 import numpy as np
 
+from jaxdl import platform
 from jaxdl.data import Dataset, load_dataset
 from jaxdl.errors import UserError
 from jaxdl.models import DTYPES
@@ -62,6 +65,13 @@ def build_experiment(config: ml_collections.ConfigDict, dataset: Dataset | None 
     """
     _check_positive_ints(config)
     _check_compiler_options(config)
+    if not isinstance(config.deterministic, bool):
+        raise UserError(f"deterministic must be True or False, got {config.deterministic!r}")
+    if (config.deterministic and jax.default_backend() == "gpu"
+            and not platform.gpu_deterministic(os.environ.get("XLA_FLAGS", ""))):
+        warnings.warn("config.deterministic is set, but XLA_FLAGS lacks --xla_gpu_deterministic_ops=true, so this "
+                      "GPU run may not repeat bit for bit: call jaxdl.platform.configure(deterministic=True) "
+                      "before jax starts its backend", stacklevel=2)
     if config.dtype not in DTYPES:
         raise UserError(f"unknown dtype {config.dtype!r}; choose one of {', '.join(DTYPES)}")
     replicas = layout(config)
