@@ -2,6 +2,7 @@
 
     .venv/bin/python experiments/outcome_margins.py [--isa DEFAULT,AVX2,AVX,SSE4_2] [--devices 2,1]
         [--extra LABEL=XLA_FLAGS ...] [--json FILE] [-- extra pytest args]
+    .venv/bin/python experiments/outcome_margins.py --table FILE.json [FILE.json ...]
 
 XLA:CPU picks its kernels by instruction set, so rounding, and with it every training trajectory, differs
 from machine to machine. This runs `pytest -m outcome` (the tests that assert where training ends) once per
@@ -51,15 +52,20 @@ def margin(value: float, op: str, bound: float) -> float:
 
 
 def table(results: dict[str, list[dict]]) -> str:
+    """Markdown: one row per checked value, one column per setting. A value's bound is the one recorded last
+    (results in order, so a table over older runs shows today's bounds)."""
     settings = list(results)
-    checks: dict[tuple[str, str, str, float], dict[str, float]] = {}
+    checks: dict[tuple[str, str, str], dict[str, float]] = {}
+    bounds: dict[tuple[str, str, str], float] = {}
     for setting, rows in results.items():
         for r in rows:
-            checks.setdefault((r["test"], r["name"], r["op"], r["bound"]), {})[setting] = r["value"]
+            key = (r["test"], r["name"], r["op"])
+            checks.setdefault(key, {})[setting] = r["value"]
+            bounds[key] = r["bound"]
     head = "| test | value | bound | " + " | ".join(settings) + " | worst | margin |"
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
-    for (test, name, op, bound), values in sorted(checks.items()):
-        seen = list(values.values())
+    for (test, name, op), values in sorted(checks.items()):
+        bound, seen = bounds[(test, name, op)], list(values.values())
         worst = min(seen) if op == ">=" else max(seen)
         cells = " | ".join(f"{values[s]:.4g}" if s in values else "-" for s in settings)
         short = test.split("::", 1)[1] if "::" in test else test
@@ -79,7 +85,17 @@ def main(argv: list[str] | None = None) -> int:
                    help="one more setting: these XLA flags, the default instruction set, the first device count "
                         "(e.g. 'noYNN=--xla_cpu_experimental_ynn_fusion_type=': the dots through Eigen instead)")
     p.add_argument("--json", default=None, help="also write every recorded value here")
+    p.add_argument("--table", nargs="+", default=None, metavar="JSON",
+                   help="run nothing: print the table of earlier --json files (each value's bound as the last file "
+                        "gives it)")
     args = p.parse_args(argv)
+    if args.table:
+        results = {}
+        for path in args.table:
+            with open(path) as f:
+                results.update(json.load(f)["results"])
+        print(table(results))
+        return 0
     devices = [int(d) for d in args.devices.split(",")]
     settings = [(f"{isa} {d}d", isa, d, "") for d in devices for isa in args.isa.split(",") if isa]
     settings += [(f"{label} {devices[0]}d", "DEFAULT", devices[0], flags)

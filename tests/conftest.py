@@ -29,6 +29,18 @@ def shared_dir(tmp_path_factory, name):
     return str(tmp_path_factory.mktemp(name))
 
 
+@pytest.fixture(autouse=True)
+def xla_flags_as_configured():
+    """Tests call `jaxdl.cli.main` in-process, which adds a run's own flags (config.deterministic's GPU flag)
+    to $XLA_FLAGS; give every test, and the subprocesses it starts, the session's flags back."""
+    flags = os.environ.get("XLA_FLAGS")
+    yield
+    if flags is None:
+        os.environ.pop("XLA_FLAGS", None)
+    else:
+        os.environ["XLA_FLAGS"] = flags
+
+
 @pytest.fixture(scope="session", autouse=True)
 def compilation_cache(tmp_path_factory):
     """One persistent XLA compilation cache per session: tests build many programs that are identical

@@ -97,6 +97,23 @@ def _is_config(text: str) -> bool:
         return False
 
 
+def _flat(tree: Any, prefix: str = "") -> dict[str, Any]:
+    if not isinstance(tree, dict):
+        return {prefix: tree}
+    out = {}
+    for k, v in tree.items():
+        out.update(_flat(v, f"{prefix}.{k}" if prefix else str(k)))
+    return out
+
+
+def config_difference(old: str, new: str, most: int = 3) -> str:
+    """The keys two config.json texts differ in, e.g. "steps: 500 there, 600 here" (at most `most`)."""
+    a, b = _flat(json.loads(old)), _flat(json.loads(new))
+    keys = sorted(k for k in a.keys() | b.keys() if a.get(k, "<absent>") != b.get(k, "<absent>"))
+    said = [f"{k}: {json.dumps(a.get(k, '<absent>'))} there, {json.dumps(b.get(k, '<absent>'))} here" for k in keys]
+    return "; ".join(said[:most]) + (f"; and {len(said) - most} more" if len(said) > most else "")
+
+
 def prepare_workdir(workdir: str, config_json: str, overwrite: bool, write: bool = True) -> bool:
     """Make `workdir` ready for a run of `config_json`; True when it resumes (same config, checkpoints).
 
@@ -119,8 +136,8 @@ def prepare_workdir(workdir: str, config_json: str, overwrite: bool, write: bool
     same = valid and text == config_json
     if not overwrite:
         if valid and not same:
-            raise UserError(f"workdir {workdir} holds a run of a different config; "
-                            "use a fresh workdir or --overwrite")
+            raise UserError(f"workdir {workdir} holds a run of a different config "
+                            f"({config_difference(text, config_json)}); use a fresh workdir or --overwrite")
         found = artefacts(workdir)
         if not valid and found:
             raise UserError(f"workdir {workdir} holds jaxdl files ({', '.join(found)}) but no valid config.json; "
