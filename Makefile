@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 TEST_WORKERS ?= 2
 # make test-isa: the outcome tests under an instruction-set limit other than this machine's (XLA:CPU rounds
 # differently per instruction set; experiments/outcome_margins.py measures the margins)
-ISA ?= AVX2
+ISA ?= AVX
 
 .PHONY: demo test test-isa lint install clean
 
