@@ -13,7 +13,10 @@ import pytest
 
 import jaxdl.platform
 
-jaxdl.platform.configure()  # the flags `jaxdl train` runs with, before any test starts a backend
+# the flags `jaxdl train` runs with by default (config.deterministic included), before any test starts a backend:
+# XLA_FLAGS are part of the compilation cache's key, so the `jaxdl` subprocesses of tests then reuse what the
+# tests compiled in-process
+jaxdl.platform.configure(deterministic=True)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -37,18 +37,19 @@ def test_deterministic_adds_the_gpu_flag_unless_the_user_set_it():
 
 
 def test_deterministic_is_recorded_and_changes_nothing_on_cpu(tmp_path, cli_env, tiny_run):
-    """config.deterministic (default True) puts XLA:GPU's flag in the run's XLA_FLAGS, env.json says so, and on
-    CPU the numbers are the bytes of the same run made without the flag (tiny_run, in this process)."""
+    """config.deterministic (default True) puts XLA:GPU's flag in the run's XLA_FLAGS and env.json says so
+    (tiny_run); on CPU a run with deterministic=False and no flag writes the same bytes."""
     import json
 
-    assert "--xla_gpu_deterministic_ops" not in os.environ["XLA_FLAGS"]  # what tiny_run ran with
-    env = dict(cli_env, XLA_FLAGS=os.environ["XLA_FLAGS"])
+    recorded = json.load(open(os.path.join(tiny_run, "env.json")))
+    assert recorded["gpu_deterministic_ops"] is True and "--xla_gpu_deterministic_ops=true" in recorded["xla_flags"]
+    assert json.load(open(os.path.join(tiny_run, "config.json")))["deterministic"] is True
+    env = dict(cli_env, XLA_FLAGS=os.environ["XLA_FLAGS"].replace("--xla_gpu_deterministic_ops=true", ""))
     w = tmp_path / "run"
     out = subprocess.run([sys.executable, "-m", "jaxdl.cli", "train", "--config", "tests/configs/tiny_mlp.py",
-                          "--workdir", str(w), "--quiet"], env=env, cwd=ROOT, capture_output=True, text=True,
-                         timeout=600)
+                          "--workdir", str(w), "--quiet", "--config.deterministic=False"], env=env, cwd=ROOT,
+                         capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr
     recorded = json.load(open(w / "env.json"))
-    assert recorded["gpu_deterministic_ops"] is True and "--xla_gpu_deterministic_ops=true" in recorded["xla_flags"]
-    assert json.load(open(w / "config.json"))["deterministic"] is True
+    assert recorded["gpu_deterministic_ops"] is False and "xla_gpu_deterministic_ops" not in recorded["xla_flags"]
     assert (w / "metrics.jsonl").read_bytes() == open(os.path.join(tiny_run, "metrics.jsonl"), "rb").read()
