@@ -168,7 +168,7 @@ def replica_devices(num_replicas: int, num_devices: int) -> tuple[int, int]:
 
 def auto_placement(num_replicas: int) -> Placement:
     """The layout when `config.mesh` is empty: on CPU the replicas split over the host devices (one per core,
-    see jaxdl/__init__.py) as a mesh {"replica": d}, (d, padded K) = replica_devices(K, cores); otherwise
+    see jaxdl/platform.py) as a mesh {"replica": d}, (d, padded K) = replica_devices(K, cores); otherwise
     one device.
 
     Why: XLA:CPU runs the d devices' programs concurrently, so d replica groups train side by side, while on
