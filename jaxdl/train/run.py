@@ -1,9 +1,9 @@
 """train_and_evaluate(config, workdir): one whole run, from a config to a finished run directory.
 
-The one driver, read top to bottom: setup (config -> experiment, the workdir and its lock, env.json), the
-programs (jaxdl/train/loop.py, compiled here), restore (the newest good checkpoint of the same config, else
-fresh states), the chunk loop (train a chunk, log, evaluate, checkpoint, stop on a signal, note diverged
-replicas) and the summary. The way to the update step: this file -> loop.py (`make_programs`, the chunk's
+The one driver, read top to bottom: setup (config -> experiment, the workdir and its lock), the programs
+(jaxdl/train/loop.py), restore (the newest good checkpoint of the same config, else fresh states; env.json),
+compile, the chunk loop (train a chunk, log, note diverged replicas, evaluate, checkpoint, stop on a signal)
+and the summary. The way to the update step: this file -> loop.py (`make_programs`, the chunk's
 `lax.scan`) -> step.py (`train_step`: `jax.value_and_grad` of the task's `loss`).
 
 Everything compiled is pure; every effect of a run (files, the progress bar, warnings, signals, checkpoints,
@@ -117,14 +117,16 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *, quiet
         log = MetricsLog(workdir, tensorboard=tensorboard, start_step=step) if primary else NullLog()
         cleanup.callback(log.close)
 
-        # Compile now, so that compile_s is the compilation and train_s the training. The guarded chunk
-        # compiles when a replica first diverges.
-        t_start = time.perf_counter()  # summary.json's wall_s: from here (compilation) to the end of training
+        # --------------------------------------------------------------------------------------------------
+        # Compile: ahead of the loop, so that compile_s is the compilation and train_s the training. The
+        # guarded chunk compiles when a replica first diverges, the shorter last chunk when it is reached.
+        # --------------------------------------------------------------------------------------------------
+        t_start = time.perf_counter()  # summary.json's wall_s: from here to the end of training
         train_data = place.put(exp.dataset.train, place.replicated)
         test_batches = place.put(pad_for_eval(exp.dataset.test, cfg.eval_batch_size), place.replicated)
         t0 = time.perf_counter()
         evaluate = programs.evaluate.lower(states, test_batches).compile()
-        diverged, unguarded = diverged_mask(states, step), None
+        diverged, unguarded = diverged_mask(states, step), programs.unguarded_chunk
         if step < cfg.steps and not diverged.any():
             unguarded = programs.unguarded_chunk.lower(states, train_data, place.scalar(0), data_keys).compile()
         compile_s = time.perf_counter() - t0
