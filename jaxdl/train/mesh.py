@@ -1,7 +1,7 @@
 """Where arrays live: one device (the default), or a `jax.sharding.Mesh` over every device of every process.
 
 `config.mesh` names the axes, e.g. {"data": -1} or {"replica": 2, "data": 4} (-1: the devices left over).
-With a mesh, the trainer's programs are `jax.jit`s with shardings (no pmap):
+With a mesh, the run's programs (jaxdl/train/loop.py, make_programs) are `jax.jit`s with shardings (no pmap):
 
 - states and data keys, leading replica axis [K, ...]: split over "replica", replicated over "data";
   parameters and optimizer state are therefore whole on every device of a replica's group;
