@@ -32,20 +32,29 @@ def main() -> None:
     import jaxdl.platform
 
     jaxdl.platform.configure()  # jaxdl's other XLA flags, as `jaxdl train` sets them
+    import tempfile
+
     import numpy as np
 
     from jaxdl.config import apply_overrides, load_config
-    from jaxdl.train.rundir import NullLog
+    from jaxdl.train.loop import init_states, make_programs
+    from jaxdl.train.mesh import fetch
+    from jaxdl.train.run import train_and_evaluate
     from jaxdl.train.setup import build_experiment
-    from jaxdl.train.trainer import train, train_losses
 
     def run(mesh: str, optimizer: list[tuple[str, str]]):
+        """(per-step training losses [K, 300] of a fresh start, the summary of the whole run)."""
         config = load_config(args.config)
         apply_overrides(config, [("mesh", mesh), ("replicas", str(args.replicas)), *optimizer])
         exp = build_experiment(config)
-        losses = train_losses(exp, 300)
-        summary = train(exp, NullLog(), quiet=True)
-        return losses, summary
+        first = make_programs(exp, 300)  # one chunk of 300 steps: a loss per step
+        states, data_keys = init_states(exp, first)
+        data = exp.placement.put(exp.dataset.train, exp.placement.replicated)
+        _, metrics = first.guarded_chunk(states, data, exp.placement.scalar(0), data_keys)
+        with tempfile.TemporaryDirectory() as workdir:
+            summary = train_and_evaluate(config, workdir, quiet=True, tensorboard=False, dataset=exp.dataset,
+                                         plots=False)
+        return fetch(metrics["loss"]), summary
 
     print(f"{args.config}, {args.replicas} seeds: one device vs mesh {{'data': {args.devices}}}")
     for label, optimizer in [("adam (config)", []),

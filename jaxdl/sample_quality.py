@@ -110,9 +110,8 @@ def load_or_train_scorer(dataset: Dataset, data_dir: str, steps: int = 1000) -> 
 def _train_scorer(dataset: Dataset, steps: int):
     """Train the scorer with the one trainer's compiled programs; returns (params, test accuracy)."""
     from jaxdl.config import base_config
-    from jaxdl.train.loop import pad_for_eval
+    from jaxdl.train.loop import init_states, make_programs, pad_for_eval
     from jaxdl.train.setup import build_experiment
-    from jaxdl.train.trainer import init_states, make_programs
 
     c = base_config()
     c.dataset.name = dataset.name
@@ -120,9 +119,9 @@ def _train_scorer(dataset: Dataset, steps: int):
     c.batch_size, c.steps = min(128, dataset.num_train), steps
     c.log_every = c.eval_every = steps
     exp = build_experiment(c, dataset)
-    programs = make_programs(exp)
+    programs = make_programs(exp, steps)
     states, data_keys = init_states(exp, programs)
-    states, _ = programs.chunk(states, jax.device_put(dataset.train), jnp.int32(0), data_keys)
+    states, _ = programs.guarded_chunk(states, jax.device_put(dataset.train), jnp.int32(0), data_keys)
     sums = jax.device_get(programs.evaluate(states, pad_for_eval(dataset.test, len(dataset.test["label"]))))
     acc = float(sums["correct"][0] / sums["count"][0])
     return jax.tree_util.tree_map(lambda a: np.asarray(a[0]), states.params), acc

@@ -24,8 +24,8 @@ from jaxdl.data.speech import decode_tokens, features_of
 from jaxdl.errors import UserError
 from jaxdl.tasks.ctc_decode import beam_search, greedy_decode
 from jaxdl.train.evaluate_checkpoint import restore_run
+from jaxdl.train.loop import diverged_mask
 from jaxdl.train.replicas import layout
-from jaxdl.train.trainer import diverged_mask
 
 
 def load_run_config(workdir: str) -> ml_collections.ConfigDict:

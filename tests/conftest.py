@@ -207,6 +207,26 @@ def assert_same_run():
     return _assert_same_run
 
 
+def _train_losses(exp, steps):
+    """Per-step training losses float [K, steps] of a fresh run of `exp`: one guarded chunk of `steps` steps
+    from the states the driver starts from, the quantity the replica-layout tests compare."""
+    from jaxdl.train.loop import init_states, make_programs
+    from jaxdl.train.mesh import fetch
+
+    programs = make_programs(exp, steps)
+    states, data_keys = init_states(exp, programs)
+    place = exp.placement
+    data = place.put(exp.dataset.train, place.replicated)
+    _, metrics = programs.guarded_chunk(states, data, place.scalar(0), data_keys)
+    return fetch(metrics["loss"])
+
+
+@pytest.fixture(scope="session")
+def train_losses():
+    """`train_losses(exp, steps)`: see `_train_losses`."""
+    return _train_losses
+
+
 class Outcome:
     """Checks a value that depends on where training ends against its bound, and records it.
 

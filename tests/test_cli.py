@@ -118,12 +118,13 @@ def case_different_config(tmp_path, run):
 def case_incompatible_checkpoint(tmp_path, run):
     """The workdir's config.json says hidden_sizes (16,), its checkpoints hold a (32,) model."""
     from jaxdl.config import apply_overrides, load_config, to_json
+    from jaxdl.train.setup import resolve_config
 
     w = shutil.copytree(run, tmp_path / "w")
     model = "{'name': 'mlp', 'hidden_sizes': (16,)}"
     config = load_config(TINY)
     apply_overrides(config, [("model", model)])
-    (w / "config.json").write_text(to_json(config))
+    (w / "config.json").write_text(to_json(resolve_config(config)))  # as a run of that config writes it
     return ["train", "--config", TINY, "--workdir", str(w), f"--config.model={model}"], w
 
 

@@ -15,9 +15,9 @@ from jaxdl.data import audio, load_dataset
 from jaxdl.data import spoken_digits_builder as sd
 from jaxdl.data.speech import encode_digits, features_of
 from jaxdl.train.checkpoint import Checkpoints
+from jaxdl.train.loop import init_states, make_programs
 from jaxdl.train.setup import build_experiment
 from jaxdl.train.step import train_step
-from jaxdl.train.trainer import init_states, make_programs
 
 UTTERANCES = {"42": sd.Utterance((4, 2), "en-us+m3", 160, 50, 1, (0.1, 0.1), 40.0, 0),
               "7": sd.Utterance((7,), "en+f2", 160, 50, 1, (0.1, 0.1), 40.0, 1)}
@@ -65,7 +65,7 @@ def fitted_run(tmp_path_factory):
         m.setattr(sd, "NUM_TEST", 2)
         load_dataset("spoken_digits", config.data_dir)
     exp = build_experiment(config)
-    states, data_keys = init_states(exp, make_programs(exp))
+    states, data_keys = init_states(exp, make_programs(exp, config.log_every))
     fitted = _fit(exp.task, wavs)
     states = states.replace(step=states.step + STEP, params=jax.tree_util.tree_map(
         lambda many, one: many.at[0].set(one), states.params, fitted))

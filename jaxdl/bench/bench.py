@@ -19,21 +19,21 @@ from jaxdl.bench.measure import make_reference_chunk, spread, step_flops, time_i
 from jaxdl.bench.peaks import peak_flops
 from jaxdl.data.synthetic import synthetic_dataset
 from jaxdl.errors import UserError
+from jaxdl.train.loop import compiler_options, init_states, make_programs
 from jaxdl.train.replicas import replica_keys
 from jaxdl.train.setup import build_experiment
-from jaxdl.train.trainer import compiler_options, init_states, make_programs
 
 
 def trainer_run(exp, length: int) -> dict[str, Any]:
     """The trainer's compiled chunk as a timeable `run(states) -> states`, its compile time, the initial
     states and the data keys [K, 2]."""
-    programs = make_programs(exp, length=length)
+    programs = make_programs(exp, length)
     states, data_keys = init_states(exp, programs)
     place = exp.placement
     data = place.put(exp.dataset.train, place.replicated)
     t = time.perf_counter()
-    # the program `train` runs while no replica has diverged (jaxdl.train.trainer.run_chunk)
-    chunk = programs.fast_chunk.lower(states, data, place.scalar(0), data_keys).compile()
+    # the program the driver runs while no replica has diverged (jaxdl.train.run.train_chunk)
+    chunk = programs.unguarded_chunk.lower(states, data, place.scalar(0), data_keys).compile()
     compile_s = time.perf_counter() - t
     step = [0]
 

@@ -1,6 +1,7 @@
 """Datasets through TFDS without TensorFlow: embedded builders and standard TFDS names."""
 
 from jaxdl.data.dataset import Dataset, to_float
-from jaxdl.data.load import default_data_dir, is_prepared, list_datasets, load_dataset
+from jaxdl.data.load import default_data_dir, is_prepared, list_datasets, load_dataset, resolve_data_dir
 
-__all__ = ["Dataset", "default_data_dir", "is_prepared", "list_datasets", "load_dataset", "to_float"]
+__all__ = ["Dataset", "default_data_dir", "is_prepared", "list_datasets", "load_dataset", "resolve_data_dir",
+           "to_float"]

@@ -129,6 +129,11 @@ def default_data_dir() -> str:
     return os.path.expanduser(os.environ.get("JAXDL_DATA_DIR") or "~/tensorflow_datasets")
 
 
+def resolve_data_dir(data_dir: str | None = None) -> str:
+    """The absolute TFDS data dir that `data_dir` (config.data_dir; "" or None: `default_data_dir()`) names."""
+    return os.path.abspath(os.path.expanduser(data_dir or default_data_dir()))
+
+
 def list_datasets() -> list[str]:
     """Names load_dataset accepts: the embedded datasets, then the standard TFDS ones."""
     return list(DATASETS)
@@ -149,7 +154,7 @@ def load_dataset(name: str, data_dir: str | None = None, *, download: bool = Fal
     if set(options) - set(allowed):
         takes = f"only the options {', '.join(allowed)}" if allowed else "no options"
         raise UserError(f"dataset '{name}' takes {takes}, got {', '.join(sorted(options))}")
-    data_dir = os.path.expanduser(data_dir or default_data_dir())
+    data_dir = resolve_data_dir(data_dir)
     with _absl_warnings_off():
         builder = _builder(name, data_dir)
         if not builder.is_prepared():
@@ -166,7 +171,7 @@ def load_dataset(name: str, data_dir: str | None = None, *, download: bool = Fal
 def is_prepared(name: str, data_dir: str | None = None) -> bool:
     """Whether `name` is already prepared in `data_dir` (embedded datasets prepare themselves anyway)."""
     _source(name)
-    data_dir = os.path.expanduser(data_dir or default_data_dir())
+    data_dir = resolve_data_dir(data_dir)
     with _absl_warnings_off():
         return _builder(name, data_dir).is_prepared()
 

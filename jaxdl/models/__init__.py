@@ -98,6 +98,16 @@ def model_kwargs(name: str) -> list[str]:
     return [f for f in _fields(name) if f not in skip]
 
 
+def model_defaults(name: str) -> dict[str, Any]:
+    """The value of every option a config may set for model `name` (`model_kwargs`) when the config leaves it
+    out: the registry entry's own (e.g. cnn2d's channels) over the module's field defaults. The compute dtype
+    is not among them (it is config.dtype). What a run's config.json records for the options not set."""
+    factory = MODELS[name]
+    cls, fixed = (factory.func, factory.keywords) if isinstance(factory, partial) else (factory, {})
+    defaults = {f.name: fixed.get(f.name, f.default) for f in dataclasses.fields(cls)}
+    return {k: defaults[k] for k in model_kwargs(name) if k != "dtype"}
+
+
 def _plain(value: Any) -> Any:
     """Lists (as ConfigDicts and JSON give them) become tuples, so modules hold hashable values."""
     return tuple(_plain(v) for v in value) if isinstance(value, list | tuple) else value
@@ -165,5 +175,6 @@ __all__ = [
     "RNNClassifier",
     "build_model",
     "get_activation",
+    "model_defaults",
     "model_kwargs",
 ]

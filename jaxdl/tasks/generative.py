@@ -23,7 +23,7 @@ import jax
 import numpy as np
 
 from jaxdl import plots
-from jaxdl.data import Dataset, default_data_dir
+from jaxdl.data import Dataset, resolve_data_dir
 from jaxdl.errors import UserError
 from jaxdl.train.rundir import write_json
 
@@ -51,7 +51,7 @@ class ArtifactSettings:
         quality = bool(t.quality_score)
         if quality and ("label" not in dataset.train or dataset.num_classes < 2):
             raise UserError(f"task.quality_score needs a labelled dataset; {dataset.name} has no labels")
-        return cls(num_samples, quality, scorer_steps, os.path.expanduser(config.data_dir or default_data_dir()),
+        return cls(num_samples, quality, scorer_steps, resolve_data_dir(config.data_dir),
                    dataset, {k: v[:32] for k, v in dataset.test.items()})
 
 

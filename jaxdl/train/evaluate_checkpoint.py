@@ -7,15 +7,14 @@ from typing import Any
 
 import jax
 import ml_collections
-import numpy as np
 
 from jaxdl.config import config_from_json
 from jaxdl.errors import UserError
 from jaxdl.train.checkpoint import Checkpoints
-from jaxdl.train.loop import pad_for_eval
+from jaxdl.train.loop import diverged_mask, init_states, make_programs, pad_for_eval
 from jaxdl.train.rundir import write_json
 from jaxdl.train.setup import build_experiment
-from jaxdl.train.trainer import diverged_mask, init_states, make_programs, mean_std
+from jaxdl.train.summary import masked, mean_std
 
 
 def restore_run(workdir: str, step: int | None = None):
@@ -39,7 +38,7 @@ def restore_run(workdir: str, step: int | None = None):
     with config.unlocked():  # evaluated on one device, whatever mesh trained it (orbax reassembles the arrays)
         config.mesh = ml_collections.ConfigDict({"replica": 1})
     exp = build_experiment(config)
-    programs = make_programs(exp)
+    programs = make_programs(exp, config.log_every)
     states, data_keys = init_states(exp, programs)
     template = {"states": states, "data_keys": data_keys}
     if step is None:
@@ -64,8 +63,7 @@ def evaluate_workdir(workdir: str, step: int | None = None) -> dict[str, Any]:
     batches = jax.device_put(pad_for_eval(exp.dataset.test, config.eval_batch_size))
     sums = jax.device_get(programs.evaluate(states, batches))
     diverged = diverged_mask(states, step)
-    metrics = {k: np.where(diverged, np.nan, np.asarray(v, np.float64))
-               for k, v in exp.task.summarize(sums).items()}
+    metrics = masked(exp.task.summarize(sums), diverged)
     result = {
         "step": int(step), "split": "test", "checkpoint": path,
         "metrics": {k: v.tolist() for k, v in metrics.items()},

@@ -1,4 +1,10 @@
-"""The pure, compiled part of training: chunks of steps as one `lax.scan`, evaluation as another.
+"""The pure, compiled part of training: chunks of steps as one `lax.scan`, evaluation as another, and
+`make_programs`, which jits them vmapped over replicas for one experiment:
+
+    jax.jit(jax.vmap(chunk, in_axes=(0, None, None, 0)), donate_argnums=0)
+
+trains every replica (seeds x sweep points) in one program. Nothing here touches files, prints or handles
+signals: the driver, jaxdl/train/run.py, does.
 
 Data lives on the device as whole arrays. Epoch e's order is `permutation(fold_in(data_key, e), N)`;
 a step slices its batch from that order inside the compiled program, so no host work happens per step.
@@ -10,24 +16,34 @@ state (a non-finite gradient always ends up there) is *frozen*: that update and 
 no-ops (`jnp.where` over the whole state), its metrics read NaN, and its `state.step` stops counting. So a
 replica is diverged exactly when `state.step` is behind the global step, which a checkpoint carries for free.
 
-That per-step guard costs 20-35% of a small model's step on CPU (experiments/RESULTS.md), so the trainer
-first runs each chunk *unguarded* (`guarded=False`), which also reports whether every loss and the final
-state are finite; only if some replica is not does it run the same chunk again, from the same start, with
-the guard. Non-finite values are absorbing under gradient updates (NaN and inf stay non-finite in
-parameters and in optimizer moments), so a finite end with finite losses means no step would have frozen.
+That per-step guard costs 20-35% of a small model's step on CPU (experiments/RESULTS.md), so the driver
+(jaxdl/train/run.py) first runs each chunk through `unguarded_chunk`, which also reports whether every loss
+and the final state are finite; only if some replica's are not does it run the same chunk again, from the
+same start, through `guarded_chunk`. Non-finite values are absorbing under gradient updates (NaN and inf
+stay non-finite in parameters and in optimizer moments), so a finite end with finite losses means no step
+would have frozen.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from jaxdl.tasks.base import Batch, Task
+from jaxdl.train.mesh import fetch
+from jaxdl.train.optim import set_hyperparams
+from jaxdl.train.replicas import replica_keys, stacked_hparams
 from jaxdl.train.state import TrainState
 from jaxdl.train.step import train_step
+
+if TYPE_CHECKING:
+    from jaxdl.train.setup import Experiment
 
 
 def all_finite(tree) -> jax.Array:
@@ -38,7 +54,7 @@ def all_finite(tree) -> jax.Array:
 
 
 def guarded_step(task: Task, state: TrainState, batch: Batch, step: jax.Array):
-    """The update step, frozen for a diverged replica (see module docstring). step: int32 [] global step."""
+    """`train_step`, frozen for a diverged replica (see module docstring). step: int32 [] global step."""
     alive = state.step == step
     new, metrics = train_step(task, state, batch)
     ok = alive & jnp.isfinite(metrics["loss"]) & all_finite((new.params, new.model_state, new.opt_state))
@@ -52,21 +68,18 @@ def _identity(batch: Batch) -> Batch:
     return batch
 
 
-def plain_step(task: Task, state: TrainState, batch: Batch, step: jax.Array):
-    """The update step without the divergence guard (see module docstring)."""
-    return train_step(task, state, batch)
-
-
 def make_train_chunk(task: Task, batch_size: int, num_train: int, length: int, shuffle: bool = True,
-                     constrain: Callable[[Batch], Batch] = _identity, guarded: bool = True) -> Callable:
-    """`chunk(state, data, start, data_key) -> (state, metrics)` for one replica; with guarded=False
-    `-> (state, metrics, finite)`, finite bool []: every loss of the chunk and the final state are finite.
+                     constrain: Callable[[Batch], Batch] = _identity, *, guarded: bool) -> Callable:
+    """One replica's chunk of `length` steps. guarded=True: `chunk(state, data, start, data_key) -> (state,
+    metrics)` through `guarded_step`; guarded=False: `train_step` alone, `-> (state, metrics, finite)`,
+    finite bool []: every loss of the chunk and the final state are finite.
 
     data: the whole training split, name -> [N, ...]; start: int32 [] global step of the first update;
-    data_key: uint32 [2]. Runs `length` steps; metrics: name -> [length] per-step values.
+    data_key: uint32 [2]. metrics: name -> [length] per-step values.
     Epochs drop the last N % batch_size examples of each permutation. With shuffle=False every epoch
     reads the split in stored order (the MNIST-1D paper's recipe) and data_key is unused. A diverged
-    replica stays frozen. `constrain` places each batch [B, ...] (jaxdl.train.mesh: split over "data").
+    replica stays frozen in the guarded chunk. `constrain` places each batch [B, ...] (jaxdl.train.mesh:
+    split over "data").
     """
     steps_per_epoch = num_train // batch_size
 
@@ -81,7 +94,10 @@ def make_train_chunk(task: Task, batch_size: int, num_train: int, length: int, s
             perm = jax.lax.cond(step % steps_per_epoch == 0, lambda: order(data_key, step), lambda: perm)
             idx = jax.lax.dynamic_slice_in_dim(perm, (step % steps_per_epoch) * batch_size, batch_size)
             batch = constrain(jax.tree_util.tree_map(lambda a: jnp.take(a, idx, axis=0), data))
-            state, metrics = (guarded_step if guarded else plain_step)(task, state, batch, step)
+            if guarded:
+                state, metrics = guarded_step(task, state, batch, step)
+            else:
+                state, metrics = train_step(task, state, batch)
             return (state, perm), metrics
 
         steps = start + jnp.arange(length, dtype=jnp.int32)
@@ -121,3 +137,66 @@ def make_evaluate(task: Task, constrain: Callable[[Batch], Batch] = _identity) -
         return sums
 
     return evaluate
+
+
+@dataclasses.dataclass(frozen=True)
+class Programs:
+    """The jitted programs of one experiment, every replica in each (K = len(exp.replicas))."""
+
+    init: Any  # (init_keys [K, 2], example batch) -> TrainState with leading [K]
+    # (states, train data, start int32 [], data_keys [K, 2]) -> (states, metrics [K, length]); states donated
+    guarded_chunk: Any
+    # the same without the per-step divergence guard, states not donated -> (states, metrics, finite bool [K])
+    unguarded_chunk: Any
+    evaluate: Any  # (states, padded test batches) -> per-replica sums [K, ...]
+
+
+def compiler_options(config) -> dict | None:
+    """config.compiler_options as jax.jit takes them (None: XLA's defaults)."""
+    return dict(config.get("compiler_options") or {}) or None
+
+
+def make_programs(exp: Experiment, length: int) -> Programs:
+    """The experiment's programs, chunks of `length` steps. With a mesh (jaxdl.train.mesh) they take and give
+    global arrays: states and data keys split over "replica", data and metrics replicated, each batch split
+    over "data". Nothing compiles until a program is first called or lowered."""
+    cfg, task, place = exp.config, exp.task, exp.placement
+    hparams = stacked_hparams(exp.replicas)
+
+    def init_one(key, example, hp):
+        state = task.init(key, example)
+        return state.replace(opt_state=set_hyperparams(state.opt_state, hp)) if hp else state
+
+    chunk_args = (task, cfg.batch_size, exp.dataset.num_train, length, cfg.shuffle, place.constrain_batch)
+    guarded = make_train_chunk(*chunk_args, guarded=True)
+    unguarded = make_train_chunk(*chunk_args, guarded=False)
+    evaluate = make_evaluate(task, constrain=place.constrain_batch)
+    vmap = functools.partial(jax.vmap, spmd_axis_name=place.replica_axis)
+    per, rep = place.per_replica, place.replicated  # None without a mesh
+    options = compiler_options(cfg)
+
+    def jit(fn, out_shardings=None, **kwargs):  # without a mesh: plain jit, placement left to JAX
+        return jax.jit(fn, **kwargs, **({"out_shardings": out_shardings} if place.sharded else {}),
+                       compiler_options=options)
+
+    init = jit(vmap(init_one, in_axes=(0, None, 0)), per)
+    split = place.split_replicas  # states, data keys: arguments 0 and 3 of a chunk; states of evaluate
+    return Programs(
+        init=lambda keys, example: init(place.put(keys, per), place.put(example, rep), place.put(hparams, per)),
+        guarded_chunk=jit(split(vmap(guarded, in_axes=(0, None, None, 0)), (0, 3)), (per, rep),
+                          donate_argnums=0),
+        unguarded_chunk=jit(split(vmap(unguarded, in_axes=(0, None, None, 0)), (0, 3)), (per, rep, per)),
+        evaluate=jit(split(vmap(evaluate, in_axes=(0, None)), (0,)), rep),
+    )
+
+
+def init_states(exp: Experiment, programs: Programs) -> tuple[TrainState, jax.Array]:
+    """Fresh states for every replica (leading axis K) and their data keys uint32 [K, 2]."""
+    init_keys, data_keys = replica_keys(exp.replicas)
+    data_keys = exp.placement.put(data_keys, exp.placement.per_replica)
+    return programs.init(init_keys, exp.example_batch()), data_keys
+
+
+def diverged_mask(states: TrainState, step: int) -> np.ndarray:
+    """bool [K]: replicas frozen by `guarded_step` (their own step counter stopped behind `step`)."""
+    return fetch(states.step) < step

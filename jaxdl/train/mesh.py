@@ -1,7 +1,7 @@
 """Where arrays live: one device (the default), or a `jax.sharding.Mesh` over every device of every process.
 
 `config.mesh` names the axes, e.g. {"data": -1} or {"replica": 2, "data": 4} (-1: the devices left over).
-With a mesh, the trainer's programs are `jax.jit`s with shardings (no pmap):
+With a mesh, the run's programs (jaxdl/train/loop.py, make_programs) are `jax.jit`s with shardings (no pmap):
 
 - states and data keys, leading replica axis [K, ...]: split over "replica", replicated over "data";
   parameters and optimizer state are therefore whole on every device of a replica's group;
@@ -168,7 +168,7 @@ def replica_devices(num_replicas: int, num_devices: int) -> tuple[int, int]:
 
 def auto_placement(num_replicas: int) -> Placement:
     """The layout when `config.mesh` is empty: on CPU the replicas split over the host devices (one per core,
-    see jaxdl/__init__.py) as a mesh {"replica": d}, (d, padded K) = replica_devices(K, cores); otherwise
+    see jaxdl/platform.py) as a mesh {"replica": d}, (d, padded K) = replica_devices(K, cores); otherwise
     one device.
 
     Why: XLA:CPU runs the d devices' programs concurrently, so d replica groups train side by side, while on

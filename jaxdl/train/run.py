@@ -1,29 +1,223 @@
 """train_and_evaluate(config, workdir): one whole run, from a config to a finished run directory.
 
-Running it again on a workdir that holds checkpoints of the same config resumes from the newest good one.
+The one driver, read top to bottom: setup (config -> experiment, the workdir and its lock), the programs
+(jaxdl/train/loop.py), restore (the newest good checkpoint of the same config, else fresh states; env.json),
+compile, the chunk loop (train a chunk, log, note diverged replicas, evaluate, checkpoint, stop on a signal)
+and the summary. The way to the update step: this file -> loop.py (`make_programs`, the chunk's
+`lax.scan`) -> step.py (`train_step`: `jax.value_and_grad` of the task's `loss`).
+
+Everything compiled is pure; every effect of a run (files, the progress bar, warnings, signals, checkpoints,
+collectives deciding together) lives here. Of several processes (jax.distributed) only process 0 writes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import os
 import sys
+import time
 from typing import Any
 
+import jax
 import ml_collections
+import numpy as np
+from tqdm.auto import tqdm
 
 from jaxdl import plots as figures
 from jaxdl.config import to_json
-from jaxdl.errors import StorageError, UserError
+from jaxdl.errors import Interrupted, Preempted, StorageError, UserError
 from jaxdl.runs import load_run
 from jaxdl.train.checkpoint import Checkpoints
-from jaxdl.train.mesh import agree, is_primary, sync
-from jaxdl.train.preemption import stop_if_signalled
+from jaxdl.train.loop import diverged_mask, init_states, make_programs, pad_for_eval
+from jaxdl.train.mesh import agree, fetch, is_primary, sync
+from jaxdl.train.preemption import StopRequest, stop_if_signalled
 from jaxdl.train.rundir import MetricsLog, NullLog, environment, prepare_workdir, write_json
 from jaxdl.train.setup import build_experiment
-from jaxdl.train.trainer import make_programs, restore_or_init, train
+from jaxdl.train.state import TrainState
+from jaxdl.train.summary import masked, run_summary
 from jaxdl.train.workdir import WorkdirLock
+
+
+def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *, quiet: bool = False,
+                       overwrite: bool = False, tensorboard: bool = True, dataset=None,
+                       plots: bool = True) -> dict[str, Any]:
+    """Validate, then train (or resume) `config` into `workdir`; returns the summary (summary.json).
+
+    Bad input, including a checkpoint that does not fit the config or a workdir another run holds (its
+    lock, jaxdl.train.workdir), raises UserError before any write; a write that fails (disk full, read-only)
+    raises StorageError. A SIGTERM/SIGINT raises jaxdl.errors.Preempted after saving a checkpoint, or
+    Interrupted before the first step (nothing saved). With several processes every stop is agreed at each
+    chunk boundary, so all stop at the same step. `dataset`: the config's dataset already loaded (a script
+    training several configs on one dataset). `plots=False` leaves out the learning-curve figure (`jaxdl
+    plot` draws it later).
+
+    Train metrics are the mean over each log interval; test metrics are computed every eval_every steps and
+    at the end; checkpoints are saved every checkpoint_every steps (0: with every evaluation) and at the end.
+    A replica that diverges is frozen in the compiled step; when every replica has, the run stops with
+    status "diverged" and its last good checkpoint stays the newest.
+    """
+    # ------------------------------------------------------------------------------------------------------
+    # Setup: the config -> the experiment (every user error found here), then the workdir under its lock.
+    # ------------------------------------------------------------------------------------------------------
+    exp = build_experiment(config, dataset=dataset)
+    cfg, task, place = exp.config, exp.task, exp.placement  # cfg: resolved, as config.json records it
+    stop_if_signalled()  # a signal while the data loaded: nothing is written
+    primary = is_primary()
+    with contextlib.ExitStack() as cleanup:
+        lock = WorkdirLock(workdir) if primary else None
+        if lock:
+            cleanup.callback(lock.release)
+        # Process 0 prepares the workdir under the lock; when it is refused, every process raises rather than
+        # wait for it at a barrier. The others look at the workdir (resume or not) only once process 0 is done.
+        error, resuming = None, False
+        if lock:
+            try:
+                lock.acquire()
+                resuming = prepare_workdir(workdir, to_json(cfg), overwrite)
+            except (UserError, StorageError) as e:
+                error = e
+        if agree(error is not None):
+            raise error or UserError(f"process 0 refused workdir {workdir} (its error says why)")
+        if not lock:
+            resuming = prepare_workdir(workdir, to_json(cfg), overwrite, write=False)
+        sync("jaxdl_workdir_ready")
+        checkpoints = Checkpoints(os.path.join(workdir, "checkpoints"), cfg.keep_checkpoints)
+        cleanup.callback(checkpoints.close)
+
+        # --------------------------------------------------------------------------------------------------
+        # Programs: a chunk is log_every steps; a shorter last chunk is its own program, only if the config
+        # asks for one.
+        # --------------------------------------------------------------------------------------------------
+        programs = make_programs(exp, cfg.log_every)
+        tail = cfg.steps % cfg.log_every
+        tail_programs = make_programs(exp, tail) if tail else None
+
+        # --------------------------------------------------------------------------------------------------
+        # Restore: the newest good checkpoint (bitwise what was saved) when resuming, else fresh states.
+        # --------------------------------------------------------------------------------------------------
+        states, data_keys = init_states(exp, programs)
+        restored = checkpoints.restore_latest({"states": states, "data_keys": data_keys}) if resuming else None
+        step = 0
+        if restored is not None:
+            tree, step = restored
+            states, data_keys, step = tree["states"], tree["data_keys"], int(step)
+        first_step = step
+        if primary:
+            if step:
+                _note_resume(workdir, step, place.shape)
+                if os.path.exists(os.path.join(workdir, "summary.json")):  # rewritten when the resumed run ends
+                    os.remove(os.path.join(workdir, "summary.json"))
+            else:
+                env = environment([r.__dict__ for r in exp.replicas], place.shape)
+                write_json(os.path.join(workdir, "env.json"), env)
+            if hasattr(exp.dataset, "write_artifacts"):  # e.g. a text dataset's vocabulary, for later evaluation
+                exp.dataset.write_artifacts(workdir)
+        log = MetricsLog(workdir, tensorboard=tensorboard, start_step=step) if primary else NullLog()
+        cleanup.callback(log.close)
+
+        # --------------------------------------------------------------------------------------------------
+        # Compile: ahead of the loop, so that compile_s is the compilation and train_s the training. The
+        # guarded chunk compiles when a replica first diverges, the shorter last chunk when it is reached.
+        # --------------------------------------------------------------------------------------------------
+        t_start = time.perf_counter()  # summary.json's wall_s: from here to the end of training
+        train_data = place.put(exp.dataset.train, place.replicated)
+        test_batches = place.put(pad_for_eval(exp.dataset.test, cfg.eval_batch_size), place.replicated)
+        t0 = time.perf_counter()
+        evaluate = programs.evaluate.lower(states, test_batches).compile()
+        diverged, unguarded = diverged_mask(states, step), programs.unguarded_chunk
+        if step < cfg.steps and not diverged.any():
+            unguarded = programs.unguarded_chunk.lower(states, train_data, place.scalar(0), data_keys).compile()
+        compile_s = time.perf_counter() - t0
+
+        # --------------------------------------------------------------------------------------------------
+        # The chunk loop: train a chunk, log it, note diverged replicas, evaluate, checkpoint, stop on a signal.
+        # --------------------------------------------------------------------------------------------------
+        bar = tqdm(total=cfg.steps, initial=step, disable=quiet or not sys.stderr.isatty(), file=sys.stderr,
+                   unit="step", dynamic_ncols=True)
+        cleanup.callback(bar.close)
+        train_s, last_eval, last_eval_sums = 0.0, {}, {}
+        diverged_at = {r: int(s) + 1 for r, s in enumerate(fetch(states.step)) if diverged[r]}
+        with StopRequest() as stop:
+            # every process takes the same decision (a signal may reach only one), at the same step
+            signum = agree(stop.signum or 0)  # a signal during start-up or compilation: stop before the first step
+            if signum:
+                if step:  # resumed: the checkpoint it started from is the one to resume from again
+                    raise Preempted(step, signum, checkpoints.directory)
+                raise Interrupted(signum)
+            while step < cfg.steps and not diverged.all():
+                chunks = (unguarded, programs.guarded_chunk) if step + cfg.log_every <= cfg.steps else (
+                    tail_programs.unguarded_chunk, tail_programs.guarded_chunk)
+                t = time.perf_counter()
+                states, metrics = train_chunk(*chunks, states, train_data, place.scalar(step), data_keys,
+                                              bool(diverged.any()))
+                metrics = fetch(metrics)  # also waits for the chunk: the timing below is honest
+                train_s += time.perf_counter() - t
+                checkpoints.wait()  # the previous save wrote while this chunk ran; it is committed from here on
+                n = next(iter(metrics.values())).shape[1]
+                step += n
+                log.write(step, "train", {k: v.mean(axis=1) for k, v in metrics.items()})
+                signum = agree(stop.signum or 0)
+                replica_steps = fetch(states.step)
+                for r in np.flatnonzero((replica_steps < step) & ~diverged):
+                    diverged_at[int(r)] = int(replica_steps[r]) + 1
+                    print(f"jaxdl: warning: replica {r} diverged at step {diverged_at[int(r)]} (non-finite loss "
+                          "or gradient); it is frozen, the others go on", file=sys.stderr)
+                diverged = replica_steps < step
+                if diverged.all():
+                    break  # nothing left to train; the last good checkpoint stays the newest
+                if step % cfg.eval_every == 0 or step == cfg.steps:
+                    last_eval_sums = fetch(evaluate(states, test_batches))
+                    last_eval = masked(task.summarize(last_eval_sums), diverged)
+                    log.write(step, "test", last_eval)
+                    if hasattr(task, "write_artifacts"):
+                        # several processes: every one gathers (a collective), process 0 writes
+                        local = fetch(states) if jax.process_count() > 1 else states
+                        if primary:
+                            task.write_artifacts(local, step, workdir, final=step == cfg.steps)
+                if step % (cfg.checkpoint_every or cfg.eval_every) == 0 or step == cfg.steps or signum:
+                    checkpoints.save(step, {"states": states, "data_keys": data_keys})
+                bar.update(n)
+                bar.set_postfix(loss=f"{np.nanmean(metrics['loss'][:, -1]):.4f}",
+                                steps_per_s=f"{step / train_s:.0f}")
+                if signum and step < cfg.steps:
+                    checkpoints.close()  # the save is committed before the process goes
+                    raise Preempted(step, signum, checkpoints.directory)
+
+        # --------------------------------------------------------------------------------------------------
+        # Summary: the final evaluation, every save committed, then summary.json and the learning curves.
+        # --------------------------------------------------------------------------------------------------
+        bar.close()
+        last_eval = masked(last_eval, diverged)
+        if not last_eval and not diverged.all():  # resumed at the very end: the final evaluation is recomputed
+            last_eval_sums = fetch(evaluate(states, test_batches))
+            last_eval = masked(task.summarize(last_eval_sums), diverged)
+        wall_s = time.perf_counter() - t_start
+        checkpoints.close()
+        log.close()
+        summary = run_summary(exp.replicas, step, first_step, diverged, diverged_at, last_eval, last_eval_sums,
+                              wall_s=wall_s, compile_s=compile_s, train_s=train_s)
+        if primary:
+            write_json(os.path.join(workdir, "summary.json"), summary)
+            if plots:
+                figures.learning_curves(load_run(workdir))
+    return summary
+
+
+def train_chunk(unguarded_chunk, guarded_chunk, states: TrainState, data, start, data_keys,
+                any_diverged: bool) -> tuple[TrainState, dict[str, jax.Array]]:
+    """One chunk of training -> (states, metrics [K, length]), through a `Programs`' two chunk programs.
+
+    While no replica has diverged it runs `unguarded_chunk`; if some replica ended it non-finite, the same
+    chunk runs again from the same start through `guarded_chunk`, which freezes that replica at the exact
+    step (jaxdl/train/loop.py). Once a replica is frozen (`any_diverged`), every later chunk is guarded.
+    """
+    if not any_diverged:
+        new, metrics, finite = unguarded_chunk(states, data, start, data_keys)
+        if fetch(finite).all():
+            return new, metrics
+    return guarded_chunk(states, data, start, data_keys)
 
 
 def _note_resume(workdir: str, step: int, mesh: dict[str, int]) -> None:
@@ -35,75 +229,3 @@ def _note_resume(workdir: str, step: int, mesh: dict[str, int]) -> None:
         {"step": step, "command": sys.argv, "mesh": mesh,
          "time": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")})
     write_json(path, env)
-
-
-def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *, quiet: bool = False,
-                       overwrite: bool = False, tensorboard: bool = True, dataset=None,
-                       plots: bool = True) -> dict[str, Any]:
-    """Validate, then train (or resume) and write the run directory.
-
-    Bad input, including a checkpoint that does not fit the config or a workdir another run holds (its
-    lock, jaxdl.train.workdir), raises UserError before any write; a write that fails (disk full, read-only)
-    raises StorageError. A SIGTERM/SIGINT raises jaxdl.errors.Preempted after saving a checkpoint, or
-    Interrupted before the first step (nothing saved). `dataset`: the config's
-    dataset already loaded (a script training several configs on one dataset). `plots=False` leaves out
-    the learning-curve figure (`jaxdl plot` draws it later).
-    """
-    exp = build_experiment(config, dataset=dataset)
-    stop_if_signalled()  # a signal while the data loaded: nothing is written
-    primary = is_primary()  # of several processes (jax.distributed), only process 0 writes files
-    lock = WorkdirLock(workdir) if primary else None
-    try:
-        resuming = _prepare(workdir, to_json(config), overwrite, lock)
-        return _run(exp, workdir, resuming, quiet=quiet, tensorboard=tensorboard, plots=plots)
-    finally:
-        if lock:
-            lock.release()
-
-
-def _prepare(workdir: str, config_json: str, overwrite: bool, lock: WorkdirLock | None) -> bool:
-    """prepare_workdir under the lock (process 0), the outcome shared by all processes: when process 0 is
-    refused, every process raises rather than wait for it at a barrier. The other processes look at the
-    workdir (resume or not) only once process 0 is done with it."""
-    error, resuming = None, False
-    if lock:
-        try:
-            lock.acquire()
-            resuming = prepare_workdir(workdir, config_json, overwrite)
-        except (UserError, StorageError) as e:
-            error = e
-    if agree(error is not None):
-        raise error or UserError(f"process 0 refused workdir {workdir} (its error says why)")
-    if not lock:
-        resuming = prepare_workdir(workdir, config_json, overwrite, write=False)
-    sync("jaxdl_workdir_ready")
-    return resuming
-
-
-def _run(exp, workdir: str, resuming: bool, *, quiet: bool, tensorboard: bool, plots: bool) -> dict[str, Any]:
-    config, primary = exp.config, is_primary()
-    checkpoints = Checkpoints(os.path.join(workdir, "checkpoints"), config.keep_checkpoints)
-    programs = make_programs(exp)
-    start = restore_or_init(exp, programs, checkpoints if resuming else None)
-    if primary:
-        if start.step:
-            _note_resume(workdir, start.step, exp.placement.shape)
-            if os.path.exists(os.path.join(workdir, "summary.json")):  # rewritten when the resumed run ends
-                os.remove(os.path.join(workdir, "summary.json"))
-        else:
-            env = environment([r.__dict__ for r in exp.replicas], exp.placement.shape)
-            write_json(os.path.join(workdir, "env.json"), env)
-        if hasattr(exp.dataset, "write_artifacts"):  # e.g. a text dataset's vocabulary, for later evaluation
-            exp.dataset.write_artifacts(workdir)
-    log = MetricsLog(workdir, tensorboard=tensorboard, start_step=start.step) if primary else NullLog()
-    try:
-        summary = train(exp, log, quiet=quiet, workdir=workdir, programs=programs, start=start,
-                        checkpoints=checkpoints)
-    finally:
-        log.close()
-        checkpoints.close()
-    if primary:
-        write_json(os.path.join(workdir, "summary.json"), summary)
-        if plots:
-            figures.learning_curves(load_run(workdir))
-    return summary

@@ -223,3 +223,4 @@ class MetricsLog:
     def close(self) -> None:
         if self.tb is not None:
             self.tb.close()
+            self.tb, self.tb_dir = None, None  # closed for good: a second close does nothing

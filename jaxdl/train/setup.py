@@ -1,4 +1,7 @@
-"""From a config to everything a run needs, with every user error found before anything is written."""
+"""From a config to everything a run needs, with every user error found before anything is written.
+
+The experiment's config is the *resolved* one (`resolve_config`): what the run's config.json records.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +14,9 @@ import ml_collections
 import numpy as np
 
 from jaxdl import platform
-from jaxdl.data import Dataset, load_dataset
+from jaxdl.data import Dataset, load_dataset, resolve_data_dir
 from jaxdl.errors import UserError
-from jaxdl.models import DTYPES
+from jaxdl.models import DTYPES, MODELS, model_defaults
 from jaxdl.tasks import build_task
 from jaxdl.train.mesh import Placement, build_placement
 from jaxdl.train.replicas import Replica, layout
@@ -58,11 +61,29 @@ def _check_compiler_options(config: ml_collections.ConfigDict) -> None:
         raise UserError(f"compiler_options {options}: {msg}") from None
 
 
+def resolve_config(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
+    """A locked copy of `config` with every default that code, not the config, would decide written out: the
+    model's options (`jaxdl.models.model_defaults`, for those config.model leaves out) and the absolute data
+    dir (`jaxdl.data.resolve_data_dir`). Deterministic, and resolving a resolved config changes nothing, so
+    a resumed run's config.json compares equal. An unknown model name is left for build_model to report."""
+    resolved = config.copy_and_resolve_references()
+    with resolved.unlocked():
+        resolved.data_dir = resolve_data_dir(resolved.data_dir)
+        name = resolved.model.get("name")
+        if name in MODELS:
+            for key, value in model_defaults(name).items():
+                if key not in resolved.model:
+                    resolved.model[key] = value
+    return resolved
+
+
 def build_experiment(config: ml_collections.ConfigDict, dataset: Dataset | None = None) -> Experiment:
     """Validate `config` and build dataset, model, optimizer and task. Raises UserError on bad input.
 
-    `dataset` may be passed to reuse arrays already loaded (tests, table scripts).
+    The experiment holds `resolve_config(config)`. `dataset` may be passed to reuse arrays already loaded
+    (tests, table scripts).
     """
+    config = resolve_config(config)
     _check_positive_ints(config)
     _check_compiler_options(config)
     if not isinstance(config.deterministic, bool):
@@ -78,7 +99,7 @@ def build_experiment(config: ml_collections.ConfigDict, dataset: Dataset | None 
     placement = build_placement(config, len(replicas))
     if dataset is None:
         options = {k: v for k, v in config.dataset.items() if k != "name"}  # e.g. a text dataset's max_len
-        dataset = load_dataset(config.dataset.name, config.data_dir or None, **options)
+        dataset = load_dataset(config.dataset.name, config.data_dir, **options)
     num_train = dataset.num_train
     if config.batch_size > num_train:
         raise UserError(f"batch_size {config.batch_size} is larger than the training split "

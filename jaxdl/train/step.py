@@ -37,7 +37,7 @@ def descend(loss_fn: Callable, tx: optax.GradientTransformation, params: Any, op
 def train_step(task, state: TrainState, batch: dict[str, jax.Array]) -> tuple[TrainState, dict[str, jax.Array]]:
     """One update of one replica -> (state at step + 1, scalar metrics including "loss").
 
-    batch: name -> [B, ...] (one training batch). Pure and jittable; the trainer scans it over a chunk.
+    batch: name -> [B, ...] (one training batch). Pure and jittable; jaxdl/train/loop.py scans it over a chunk.
     """
     rng = state.step_key()
     if hasattr(task, "update"):

@@ -10,8 +10,8 @@ from jaxdl.bench.measure import analytic_flops
 from jaxdl.cli import main
 from jaxdl.config import load_config
 from jaxdl.data.synthetic import synthetic_dataset
+from jaxdl.train.loop import init_states, make_programs
 from jaxdl.train.setup import build_experiment
-from jaxdl.train.trainer import init_states, make_programs
 
 REPORT_KEYS = {"backend", "device", "replicas", "compile_s", "step_s", "steps_per_s", "examples_per_s",
                "flops_per_step", "flops_source", "achieved_flops_per_s", "peak_flops_per_s", "mfu",
@@ -69,9 +69,9 @@ def test_bfloat16_is_finite_and_close_to_float32(dataset, model):
         c.dataset.name, c.model, c.dtype, c.batch_size, c.steps = dataset, model, dtype, 32, 10
         c.log_every = c.eval_every = 10
         exp = build_experiment(c, dataset=synthetic_dataset(dataset, 64))
-        programs = make_programs(exp, length=10)
+        programs = make_programs(exp, 10)
         states, keys = init_states(exp, programs)
-        _, m = programs.chunk(states, jax.device_put(exp.dataset.train), np.int32(0), keys)
+        _, m = programs.guarded_chunk(states, jax.device_put(exp.dataset.train), np.int32(0), keys)
         losses[dtype] = np.asarray(m["loss"])
         assert states.params is not None
     assert np.all(np.isfinite(losses["bfloat16"]))

@@ -6,7 +6,6 @@ import pytest
 from jaxdl.data import load_dataset
 from jaxdl.errors import UserError
 from jaxdl.train.setup import build_experiment
-from jaxdl.train.trainer import train_losses
 
 
 @pytest.fixture(scope="module")
@@ -15,7 +14,7 @@ def mnist1d():
 
 
 @pytest.mark.outcome
-def test_hand_and_autodiff_training_curves_agree(tiny, mnist1d, outcome):
+def test_hand_and_autodiff_training_curves_agree(tiny, mnist1d, train_losses, outcome):
     curves = {}
     for task in ("classification", "classification_by_hand"):
         c = tiny(model="mlp", replicas=2)

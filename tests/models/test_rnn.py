@@ -10,7 +10,6 @@ from jaxdl.errors import UserError
 from jaxdl.models import build_model
 from jaxdl.models.rnn import RNNEncoder, pool
 from jaxdl.train.setup import build_experiment
-from jaxdl.train.trainer import train_losses
 
 
 def n_params(variables):
@@ -93,7 +92,7 @@ def test_bad_options_are_user_errors():
 
 
 @pytest.mark.outcome
-def test_gru_loss_falls_and_replicas_equal_single_runs(tiny, outcome):
+def test_gru_loss_falls_and_replicas_equal_single_runs(tiny, train_losses, outcome):
     c = tiny("gru_mnist1d", replicas=2, seed=5)
     many = train_losses(build_experiment(c), steps=30)
     outcome.at_least("first - last 5 losses", many[:, :5].mean() - many[:, -5:].mean(), 0.2)  # learns from step 0

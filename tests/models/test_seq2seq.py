@@ -12,9 +12,8 @@ from jaxdl.data.addition_builder import CHARS, EOS_ID, decode, encode, encode_pa
 from jaxdl.models import build_model
 from jaxdl.models.seq2seq import reverse_valid
 from jaxdl.tasks.seq2seq import token_stats
-from jaxdl.train.loop import pad_for_eval
+from jaxdl.train.loop import init_states, make_programs, pad_for_eval
 from jaxdl.train.setup import build_experiment
-from jaxdl.train.trainer import init_states, make_programs, train_losses
 
 V = len(CHARS)
 
@@ -86,15 +85,15 @@ def test_addition_reaches_high_held_out_accuracy_in_a_short_run(outcome):
     c.optimizer.learning_rate, c.optimizer.clip_norm = 1e-2, 1.0
     c.batch_size, c.steps, c.log_every, c.eval_every = 64, 600, 600, 600
     exp = build_experiment(c, ds)
-    programs = make_programs(exp)
+    programs = make_programs(exp, c.steps)
     states, data_keys = init_states(exp, programs)
-    states, _ = programs.chunk(states, jax.device_put(ds.train), jnp.int32(0), data_keys)
+    states, _ = programs.guarded_chunk(states, jax.device_put(ds.train), jnp.int32(0), data_keys)
     metrics = exp.task.summarize(programs.evaluate(states, jax.device_put(pad_for_eval(ds.test, 200))))
     outcome.at_least("held-out sequence accuracy", metrics["sequence_accuracy"][0], 0.6)
 
 
 @pytest.mark.outcome
-def test_seq2seq_task_loss_falls_through_the_trainer(tiny, outcome):
+def test_seq2seq_task_loss_falls_through_the_trainer(tiny, train_losses, outcome):
     c = tiny("seq2seq")
     c.dataset.name = "addition"
     c.task.name = "seq2seq"

@@ -21,7 +21,6 @@ from jaxdl.train.optim import set_hyperparams
 from jaxdl.train.run import train_and_evaluate
 from jaxdl.train.setup import build_experiment
 from jaxdl.train.step import train_step
-from jaxdl.train.trainer import train_losses
 
 CONFIGS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "configs")
 TINY_VAE, TINY_GAN = os.path.join(CONFIGS, "tiny_vae.py"), os.path.join(CONFIGS, "tiny_dcgan.py")
@@ -48,7 +47,7 @@ def digits():
 
 
 @pytest.mark.outcome
-def test_vae_loss_falls_and_replicas_equal_single_runs(digits, outcome):
+def test_vae_loss_falls_and_replicas_equal_single_runs(digits, train_losses, outcome):
     many = train_losses(build_experiment(tiny_vae(replicas=2, seed=5), digits), steps=60)
     assert many.shape == (2, 60)
     outcome.at_most("last / first 10 losses", many[:, -10:].mean() / many[:, :10].mean(), 0.8)

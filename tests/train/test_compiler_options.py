@@ -7,18 +7,18 @@ import jax
 import jax.numpy as jnp
 
 from jaxdl.cli import main
+from jaxdl.train.loop import init_states, make_programs
 from jaxdl.train.setup import build_experiment
-from jaxdl.train.trainer import init_states, make_programs
 
 CONFIG = os.path.join(os.path.dirname(os.path.dirname(__file__)), "configs", "tiny_mlp.py")
 
 
 def _compiled_text(config):
     exp = build_experiment(config)
-    programs = make_programs(exp, length=2)
+    programs = make_programs(exp, 2)
     states, keys = init_states(exp, programs)
     data = jax.device_put(exp.dataset.train)
-    return programs.fast_chunk.lower(states, data, jnp.int32(0), keys).compile().as_text()
+    return programs.unguarded_chunk.lower(states, data, jnp.int32(0), keys).compile().as_text()
 
 
 def test_options_reach_the_compiled_chunk(tiny):

@@ -16,7 +16,8 @@ class _RecordBatches:
 
 
 def _batches(shuffle, key):
-    chunk = make_train_chunk(_RecordBatches(), batch_size=4, num_train=10, length=6, shuffle=shuffle)
+    chunk = make_train_chunk(_RecordBatches(), batch_size=4, num_train=10, length=6, shuffle=shuffle,
+                             guarded=True)
     state = TrainState(step=jnp.int32(0), params={"w": jnp.zeros(())}, model_state={}, opt_state={}, rng=key)
     _, metrics = jax.jit(chunk)(state, {"idx": jnp.arange(10)}, jnp.int32(0), key)
     return np.asarray(metrics["idx"])  # [6 steps, 4]

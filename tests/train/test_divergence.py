@@ -70,11 +70,13 @@ def test_single_replica_divergence_stops_within_a_log_interval_exit_3(tmp_path, 
     assert max(m["step"] for m in load_run(w).metrics) == summary["steps"]
 
 
-def _chunks(exp, programs, guarded_only: bool, n: int, length: int):
-    """n chunks from a fresh init, either all through the guarded program or as `train` runs them."""
+def _chunks(exp, programs, guarded_chunk, guarded_only: bool, n: int, length: int):
+    """n chunks from a fresh init, either all through `guarded_chunk` or as the driver runs them
+    (`train_chunk`: unguarded first, `guarded_chunk` when needed)."""
     import jax
 
-    from jaxdl.train.trainer import diverged_mask, init_states, run_chunk
+    from jaxdl.train.loop import diverged_mask, init_states
+    from jaxdl.train.run import train_chunk
 
     states, keys = init_states(exp, programs)
     data = jax.device_put(exp.dataset.train)
@@ -82,34 +84,33 @@ def _chunks(exp, programs, guarded_only: bool, n: int, length: int):
     for i in range(n):
         start = np.int32(i * length)
         if guarded_only:
-            states, metrics = programs.chunk(states, data, start, keys)
+            states, metrics = guarded_chunk(states, data, start, keys)
         else:
             any_diverged = bool(diverged_mask(states, i * length).any())
-            states, metrics = run_chunk(programs, states, data, start, keys, any_diverged)
+            states, metrics = train_chunk(programs.unguarded_chunk, guarded_chunk, states, data, start, keys,
+                                          any_diverged)
         losses.append(np.asarray(metrics["loss"]))
     return jax.device_get(states), np.concatenate(losses, axis=1)
 
 
 def test_unguarded_chunk_reruns_guarded_exactly_when_a_replica_diverges(tiny):
-    """The trainer's fast path (unguarded chunk, rerun guarded if anything went non-finite) gives bit for
+    """The driver's fast path (unguarded chunk, rerun guarded if anything went non-finite) gives bit for
     bit the states and losses of guarded chunks throughout, and runs the guarded program only from the
     chunk a replica diverged in."""
     import jax
 
+    from jaxdl.train.loop import make_programs
     from jaxdl.train.setup import build_experiment
-    from jaxdl.train.trainer import make_programs
 
     for rates, guarded_calls in (([1e-3, 1e-2], 0), ([1e-3, 1e3], 3)):
         c = sgd(tiny)
         c.sweep = sweep_dict({"optimizer.learning_rate": rates})
         exp = build_experiment(c)
-        programs = make_programs(exp, length=20)
+        programs = make_programs(exp, 20)
         calls = []
-        guarded = programs.chunk
-        programs.chunk = lambda *a, guarded=guarded, calls=calls: calls.append(1) or guarded(*a)
-        states, losses = _chunks(exp, programs, False, 3, 20)
-        programs.chunk = guarded
-        ref_states, ref_losses = _chunks(exp, programs, True, 3, 20)
+        counted = lambda *a, calls=calls, guarded=programs.guarded_chunk: calls.append(1) or guarded(*a)  # noqa: E731
+        states, losses = _chunks(exp, programs, counted, False, 3, 20)
+        ref_states, ref_losses = _chunks(exp, programs, programs.guarded_chunk, True, 3, 20)
         np.testing.assert_array_equal(losses, ref_losses)  # NaN where frozen, in both
         for a, b in zip(jax.tree_util.tree_leaves(states), jax.tree_util.tree_leaves(ref_states), strict=True):
             np.testing.assert_array_equal(a, b)

@@ -29,7 +29,7 @@ jaxdl.platform.configure()  # and jaxdl's other flags, as `jaxdl train` runs
 import jax
 from jaxdl.config import apply_overrides, load_config
 from jaxdl.train.setup import build_experiment
-from jaxdl.train.trainer import init_states, make_programs
+from jaxdl.train.loop import init_states, make_programs
 assert jax.device_count() == 4
 out = {}
 for name, model, mesh, *replicas in json.loads(sys.argv[2]):
@@ -40,10 +40,10 @@ for name, model, mesh, *replicas in json.loads(sys.argv[2]):
         with c.unlocked():
             c.dataset.name = "digits"
     exp = build_experiment(c)
-    programs = make_programs(exp, length=10 if model else 50)
+    programs = make_programs(exp, 10 if model else 50)
     states, keys = init_states(exp, programs)
     train = exp.placement.put(exp.dataset.train, exp.placement.replicated)
-    chunk = programs.chunk.lower(states, train, exp.placement.scalar(0), keys).compile()
+    chunk = programs.guarded_chunk.lower(states, train, exp.placement.scalar(0), keys).compile()
     out[name] = jax.device_get(chunk(states, train, exp.placement.scalar(0), keys)[1]["loss"]).tolist()
     out[name + "_all_reduce"] = "all-reduce" in chunk.as_text()
     out[name + "_mesh"] = exp.placement.shape

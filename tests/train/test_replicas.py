@@ -10,14 +10,13 @@ from jaxdl.config import load_config, sweep_dict
 from jaxdl.data.dataset import Dataset
 from jaxdl.train.replicas import layout
 from jaxdl.train.setup import build_experiment
-from jaxdl.train.trainer import train_losses
 
 FAMILIES = [("mnist1d", "mlp"), ("mnist1d", "logreg"), ("mnist1d", "cnn1d"), ("digits", "cnn2d"),
             ("digits", "resnet_tiny")]
 
 
 @pytest.mark.parametrize("dataset,model", FAMILIES)
-def test_replica_equals_single_run(tiny, dataset, model):
+def test_replica_equals_single_run(tiny, dataset, model, train_losses):
     c = tiny(model, replicas=3, seed=7)
     c.dataset.name = dataset
     many = train_losses(build_experiment(c), steps=20)
@@ -55,7 +54,7 @@ def _tiny_ctc(replicas, seed, hidden=64, layers=2):
     return c
 
 
-def test_ctc_replica_equals_single_run():
+def test_ctc_replica_equals_single_run(train_losses):
     # A multi-replica init of this model deadlocked on 2 CPU cores: jaxlib's batched LAPACK QR (orthogonal
     # recurrent kernels under vmap) blocks XLA's pool threads (jaxdl.models.initializers.orthogonal). Checked
     # first in the lowered program, so that a regression fails here instead of hanging the suite.
@@ -73,7 +72,7 @@ def test_ctc_replica_equals_single_run():
     assert not np.allclose(many[0], many[1])
 
 
-def test_sweep_member_equals_single_run(tiny):
+def test_sweep_member_equals_single_run(tiny, train_losses):
     lrs = [1e-3, 3e-2]
     c = tiny("mlp", replicas=2, seed=3)
     c.sweep = sweep_dict({"optimizer.learning_rate": lrs})
