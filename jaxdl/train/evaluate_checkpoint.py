@@ -35,9 +35,12 @@ def restore_run(workdir: str, step: int | None = None):
     if step is not None and step not in available:
         raise UserError(f"no checkpoint of step {step} in {checkpoints.directory}; "
                         f"available: {', '.join(map(str, available))}")
-    with config.unlocked():  # evaluated on one device, whatever mesh trained it (orbax reassembles the arrays)
-        config.mesh = ml_collections.ConfigDict({"replica": 1})
-    exp = build_experiment(config)
+    try:  # the layout the run trained on, so that its evaluation rounds as the logged test lines did
+        exp = build_experiment(config)
+    except UserError:  # e.g. a mesh of more devices than this process has: one device (orbax reassembles)
+        with config.unlocked():
+            config.mesh = ml_collections.ConfigDict({"replica": 1})
+        exp = build_experiment(config)
     programs = make_programs(exp, config.log_every)
     states, data_keys = init_states(exp, programs)
     template = {"states": states, "data_keys": data_keys}
