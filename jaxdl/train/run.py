@@ -25,7 +25,6 @@ import ml_collections
 import numpy as np
 from tqdm.auto import tqdm
 
-from jaxdl import plots as figures
 from jaxdl.config import to_json
 from jaxdl.errors import Interrupted, Preempted, StorageError, UserError
 from jaxdl.runs import load_run
@@ -201,6 +200,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *, quiet
         if primary:
             write_json(os.path.join(workdir, "summary.json"), summary)
             if plots:
+                from jaxdl import plots as figures  # matplotlib: imported only when a figure is drawn
+
                 figures.learning_curves(load_run(workdir))
     return summary
 
