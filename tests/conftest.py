@@ -202,6 +202,21 @@ def _assert_same_run(workdir, reference):
 
 
 @pytest.fixture(scope="session")
+def snapshot():
+    """`snapshot(path)`: relative path -> bytes of every file under `path` ({} when absent)."""
+
+    def take(path):
+        out = {}
+        for root, _, files in os.walk(path):
+            for name in files:
+                full = os.path.join(root, name)
+                out[os.path.relpath(full, path)] = open(full, "rb").read()
+        return out
+
+    return take
+
+
+@pytest.fixture(scope="session")
 def assert_same_run():
     """`assert_same_run(workdir, reference)`: see `_assert_same_run`."""
     return _assert_same_run

@@ -89,16 +89,6 @@ def assert_one_error_line(capsys):
     assert err.startswith("jaxdl: error: ") and err.count("\n") == 1, err
 
 
-def snapshot(path):
-    """relative path -> bytes of every file under `path` ({} when absent)."""
-    out = {}
-    for root, _, files in os.walk(path):
-        for name in files:
-            full = os.path.join(root, name)
-            out[os.path.relpath(full, path)] = open(full, "rb").read()
-    return out
-
-
 def case_config_raises(tmp_path, run):
     cfg = tmp_path / "raises.py"
     cfg.write_text("def get_config():\n    raise RuntimeError('boom')\n")
@@ -158,7 +148,7 @@ SETUP_BAD = {f.__name__[5:]: f for f in [case_config_raises, case_unwritable_wor
 
 
 @pytest.mark.parametrize("case", sorted(SETUP_BAD))
-def test_bad_workdirs_and_files_are_one_line_exit_2_nothing_lost(case, tmp_path, tiny_run, capsys):
+def test_bad_workdirs_and_files_are_one_line_exit_2_nothing_lost(case, tmp_path, tiny_run, capsys, snapshot):
     argv, watched = SETUP_BAD[case](tmp_path, tiny_run)
     before = snapshot(watched)
     assert main([*argv, "--quiet"] if argv[0] == "train" else argv) == 2

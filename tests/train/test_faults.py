@@ -25,16 +25,6 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 CONFIG = os.path.join(ROOT, "tests", "configs", "tiny_mlp.py")
 
 
-def snapshot(path):
-    """relative path -> bytes of every file under `path` ({} when absent)."""
-    out = {}
-    for root, _, files in os.walk(path):
-        for name in files:
-            full = os.path.join(root, name)
-            out[os.path.relpath(full, path)] = open(full, "rb").read()
-    return out
-
-
 def one_error_line(capsys, code_line="jaxdl: error: "):
     err = capsys.readouterr().err
     err = "".join(ln for ln in err.splitlines(True) if not ln.startswith("jaxdl: preparing"))
@@ -53,7 +43,7 @@ HOLD_LOCK = "import sys, time; from jaxdl.train.workdir import WorkdirLock; Work
 
 
 def test_a_second_run_is_refused_while_the_lock_is_held_and_a_killed_holder_leaves_none(tmp_path, tiny_run,
-                                                                                        cli_env, capsys):
+                                                                                        cli_env, capsys, snapshot):
     w = shutil.copytree(tiny_run, tmp_path / "w")
     holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(w)], env=cli_env, stdout=subprocess.PIPE,
                               text=True)
@@ -89,7 +79,7 @@ def test_load_run_refuses_doubled_or_out_of_order_metrics_and_skips_a_torn_last_
 
 # --- 2. nothing deleted without --overwrite, and then only what jaxdl wrote -----------------------------
 
-def test_jaxdl_files_without_a_valid_config_are_refused(tmp_path, tiny_run, capsys):
+def test_jaxdl_files_without_a_valid_config_are_refused(tmp_path, tiny_run, capsys, snapshot):
     w = shutil.copytree(tiny_run, tmp_path / "w")  # a preempted run whose config.json was lost
     os.remove(w / "config.json")
     (w / "plots" / "thesis_fig.pdf").write_bytes(b"%PDF-1.4 mine")
@@ -140,7 +130,7 @@ def test_a_full_disk_at_start_is_one_line_exit_4_and_leaves_nothing(tmp_path, mo
     assert not (tmp_path / "new").exists()  # no empty config.json, no empty directories
 
 
-def test_a_read_only_checkpoints_dir_is_refused_up_front(tmp_path, tiny_run, monkeypatch, capsys):
+def test_a_read_only_checkpoints_dir_is_refused_up_front(tmp_path, tiny_run, monkeypatch, capsys, snapshot):
     w = shutil.copytree(tiny_run, tmp_path / "w")
     real = workdir.tempfile.mkstemp
 
