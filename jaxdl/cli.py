@@ -89,10 +89,11 @@ def format_table(summary: dict, workdir: str) -> str:
         hp = ", ".join(f"{k.split('.')[-1]}={v:g}" for k, v in r["hparams"].items()) or "-"
         vals = "".join(f"  {num(final[k][r['index']]):>{width[k]}}" for k in keys)
         lines.append(f"{r['index']:>7}  {r['seed']:>4}  {hp:<28}{vals}")
-    lines.append("-" * len(header))
-    ms = summary["final_mean_std"]["test"]
-    lines.append(f"{'mean ± std':>7}  {'':>4}  {'':<28}"
-                 + "".join(f"  {num(ms[k]['mean']) + '±' + num(ms[k]['std']):>{width[k]}}" for k in keys))
+    if len(summary["replicas"]) > 1:  # one replica: its row is the result (a std of 0 would say nothing)
+        lines.append("-" * len(header))
+        ms = summary["final_mean_std"]["test"]
+        lines.append(f"{'mean ± std':>7}  {'':>4}  {'':<28}"
+                     + "".join(f"  {num(ms[k]['mean']) + '±' + num(ms[k]['std']):>{width[k]}}" for k in keys))
     return "\n".join(lines)
 
 
@@ -204,8 +205,8 @@ def cmd_eval(args, overrides) -> int:
     print(f"checkpoint {result['checkpoint']} (step {result['step']}), test split:")
     for k, v in sorted(result["metrics"].items()):
         ms = result["mean_std"][k]
-        print(f"  {k:>10}: {' '.join('nan' if x is None else f'{x:.4f}' for x in v)}"
-              f"   mean {ms['mean']:.4f} ± {ms['std']:.4f}")
+        spread = f"   mean {ms['mean']:.4f} ± {ms['std']:.4f}" if len(v) > 1 else ""  # no std of one replica
+        print(f"  {k:>10}: {' '.join('nan' if x is None else f'{x:.4f}' for x in v)}{spread}")
     return 0
 
 

@@ -122,16 +122,26 @@ def parse_value(text: str) -> Any:
         return text
 
 
+def _did_you_mean(node, name: str) -> str:
+    """The hint " (did you mean 'learning_rate'?)" for a near miss among `node`'s keys, else ""."""
+    import difflib
+
+    if not isinstance(node, ml_collections.ConfigDict):
+        return ""
+    close = difflib.get_close_matches(name, list(node.keys()), n=1, cutoff=0.75)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 def apply_override(config: ml_collections.ConfigDict, key: str, text: str) -> None:
     """Set dotted `key` (e.g. "optimizer.learning_rate") to the parsed `text`, keeping the field's type."""
     *parents, leaf = key.split(".")
     node = config
     for i, name in enumerate(parents):
         if not isinstance(node, ml_collections.ConfigDict) or name not in node:
-            raise UserError(f"unknown config key: {'.'.join(parents[: i + 1])}")
+            raise UserError(f"unknown config key: {'.'.join(parents[: i + 1])}{_did_you_mean(node, name)}")
         node = node[name]
     if not isinstance(node, ml_collections.ConfigDict) or leaf not in node:
-        raise UserError(f"unknown config key: {key}")
+        raise UserError(f"unknown config key: {key}{_did_you_mean(node, leaf)}")
     value = parse_value(text)
     old = node[leaf]
     if isinstance(old, ml_collections.ConfigDict):

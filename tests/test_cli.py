@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from jaxdl.cli import main
+from jaxdl.cli import format_table, main
 
 CFG = "experiments/configs/mnist1d_cnn.py"
 SMALL = ["--config.steps=20", "--config.log_every=10", "--config.eval_every=10"]
@@ -63,6 +63,9 @@ def test_train_prints_table(tmp_path, capsys):
                  "--config.replicas=2", *SMALL]) == 0
     out = capsys.readouterr().out
     assert "mean ± std" in out and "test accuracy" in out
+    summary = json.load(open(tmp_path / "w" / "summary.json"))
+    one = format_table(dict(summary, replicas=summary["replicas"][:1]), "w")  # a 1-replica run: no std
+    assert "test accuracy" in one and "±" not in one and len(one.splitlines()) == 4
 
 
 # --- the rest of the bad-input catalogue: cases that need files set up first ---------------------------

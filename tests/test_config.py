@@ -24,7 +24,9 @@ def test_overrides_parse_and_keep_types():
 
 
 @pytest.mark.parametrize("key,value,match", [
-    ("optimizer.learnin_rate", "1e-3", "unknown config key"),
+    ("optimizer.learnin_rate", "1e-3", "unknown config key: optimizer.learnin_rate \\(did you mean 'learning_rate'"),
+    ("optimzer.learning_rate", "1e-3", "unknown config key: optimzer \\(did you mean 'optimizer'"),
+    ("optimizer.zzz", "1e-3", "unknown config key: optimizer.zzz$"),
     ("nope.learning_rate", "1e-3", "unknown config key: nope"),
     ("replicas", "abc", "takes a int"),
     ("optimizer.learning_rate", "fast", "takes a float"),

@@ -72,7 +72,7 @@ def evaluate_workdir(workdir: str, step: int | None = None) -> dict[str, Any]:
         "metrics": {k: v.tolist() for k, v in metrics.items()},
         "mean_std": {k: mean_std(v[~diverged]) for k, v in metrics.items()},
         "replicas": [dict(index=r.index, seed=r.seed, hparams=r.hparams,
-                          status="diverged" if diverged[r.index] else "ok") for r in exp.replicas],
+                          status="diverged" if diverged[r.index] else "completed") for r in exp.replicas],
     }
     write_json(os.path.join(workdir, "eval.json"), result)
     return result

@@ -97,6 +97,8 @@ def test_eval_restores_a_checkpoint_and_matches_the_logged_test_metrics(tiny_run
     result = json.load(open(os.path.join(w, "eval.json")))
     assert result["step"] == 40
     assert result["metrics"]["accuracy"] == logged[40]["accuracy"] and result["metrics"]["loss"] == logged[40]["loss"]
+    summary = json.load(open(os.path.join(w, "summary.json")))  # one status vocabulary for both files
+    assert [r["status"] for r in result["replicas"]] == [r["status"] for r in summary["replicas"]] == ["completed"] * 2
 
     with open(os.path.join(w, "checkpoints", "120", "default", "_METADATA"), "w") as f:
         f.write("{not json")  # unreadable metadata in the latest: eval falls back and says so
