@@ -140,9 +140,12 @@ def apply_override(config: ml_collections.ConfigDict, key: str, text: str) -> No
         if not isinstance(node, ml_collections.ConfigDict) or name not in node:
             raise UserError(f"unknown config key: {'.'.join(parents[: i + 1])}{_did_you_mean(node, name)}")
         node = node[name]
+    value = parse_value(text)
+    if parents == ["dataset"] and leaf not in node:  # a dataset's own option (path, max_len, augment, ...):
+        _add(node, leaf, value)  # its reader or the trainer refuses an unknown one by name
+        return
     if not isinstance(node, ml_collections.ConfigDict) or leaf not in node:
         raise UserError(f"unknown config key: {key}{_did_you_mean(node, leaf)}")
-    value = parse_value(text)
     old = node[leaf]
     if isinstance(old, ml_collections.ConfigDict):
         if not isinstance(value, dict):

@@ -18,6 +18,7 @@ import numpy as np
 import tensorflow_datasets as tfds
 
 from jaxdl.data.addition_builder import CHARS, Addition
+from jaxdl.data.arrays import read_arrays
 from jaxdl.data.dataset import Dataset
 from jaxdl.data.digit_scenes_builder import DigitScenes
 from jaxdl.data.digits_builder import Digits
@@ -46,6 +47,7 @@ class Source:
     configs: bool = False  # also "name/config" (a TFDS builder config, e.g. ted_hrlr_translate/pt_to_en)
     open_prepared: Callable[[str, str], tfds.core.DatasetBuilder] | None = None  # (name, data_dir) -> builder,
     # for a prepared copy that tfds.builder cannot open without TensorFlow
+    own_file: bool = False  # read from the user's file (config.dataset.path), no TFDS builder: read(None, ...)
 
 
 def _sources(builder: tfds.core.DatasetBuilder) -> list:
@@ -121,6 +123,8 @@ DATASETS: dict[str, Source] = {
     # photos + trimaps, resized to config.dataset.image_size (jaxdl.data.pets)
     "oxford_iiit_pet": Source(lambda builder, name, options: read_pet_segmentation(_sources(builder), name, **options),
                               PET_OPTIONS),
+    # your own arrays: an .npz of x_train, y_train, x_test, y_test (jaxdl.data.arrays)
+    "arrays": Source(lambda builder, name, options: read_arrays(**options), ("path",), own_file=True),
 }
 
 
@@ -154,6 +158,8 @@ def load_dataset(name: str, data_dir: str | None = None, *, download: bool = Fal
     if set(options) - set(allowed):
         takes = f"only the options {', '.join(allowed)}" if allowed else "no options"
         raise UserError(f"dataset '{name}' takes {takes}, got {', '.join(sorted(options))}")
+    if source.own_file:
+        return source.read(None, name, options)
     data_dir = resolve_data_dir(data_dir)
     with _absl_warnings_off():
         builder = _builder(name, data_dir)

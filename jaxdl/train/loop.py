@@ -35,6 +35,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from jaxdl.data.augment import augment_key, make_augment
 from jaxdl.tasks.base import Batch, Task
 from jaxdl.train.mesh import fetch
 from jaxdl.train.optim import set_hyperparams
@@ -69,7 +70,8 @@ def _identity(batch: Batch) -> Batch:
 
 
 def make_train_chunk(task: Task, batch_size: int, num_train: int, length: int, shuffle: bool = True,
-                     constrain: Callable[[Batch], Batch] = _identity, *, guarded: bool) -> Callable:
+                     constrain: Callable[[Batch], Batch] = _identity, augment: Callable | None = None, *,
+                     guarded: bool) -> Callable:
     """One replica's chunk of `length` steps. guarded=True: `chunk(state, data, start, data_key) -> (state,
     metrics)` through `guarded_step`; guarded=False: `train_step` alone, `-> (state, metrics, finite)`,
     finite bool []: every loss of the chunk and the final state are finite.
@@ -79,7 +81,8 @@ def make_train_chunk(task: Task, batch_size: int, num_train: int, length: int, s
     Epochs drop the last N % batch_size examples of each permutation. With shuffle=False every epoch
     reads the split in stored order (the MNIST-1D paper's recipe) and data_key is unused. A diverged
     replica stays frozen in the guarded chunk. `constrain` places each batch [B, ...] (jaxdl.train.mesh:
-    split over "data").
+    split over "data"). `augment(batch, key) -> batch` (jaxdl.data.augment) transforms each gathered batch
+    with the key `augment_key(data_key, step)`: its own draw per replica and step, the same on a rerun.
     """
     steps_per_epoch = num_train // batch_size
 
@@ -93,7 +96,10 @@ def make_train_chunk(task: Task, batch_size: int, num_train: int, length: int, s
             state, perm = carry
             perm = jax.lax.cond(step % steps_per_epoch == 0, lambda: order(data_key, step), lambda: perm)
             idx = jax.lax.dynamic_slice_in_dim(perm, (step % steps_per_epoch) * batch_size, batch_size)
-            batch = constrain(jax.tree_util.tree_map(lambda a: jnp.take(a, idx, axis=0), data))
+            batch = jax.tree_util.tree_map(lambda a: jnp.take(a, idx, axis=0), data)
+            if augment is not None:
+                batch = augment(batch, augment_key(data_key, step))
+            batch = constrain(batch)
             if guarded:
                 state, metrics = guarded_step(task, state, batch, step)
             else:
@@ -167,7 +173,8 @@ def make_programs(exp: Experiment, length: int) -> Programs:
         state = task.init(key, example)
         return state.replace(opt_state=set_hyperparams(state.opt_state, hp)) if hp else state
 
-    chunk_args = (task, cfg.batch_size, exp.dataset.num_train, length, cfg.shuffle, place.constrain_batch)
+    chunk_args = (task, cfg.batch_size, exp.dataset.num_train, length, cfg.shuffle, place.constrain_batch,
+                  make_augment(exp.augment))
     guarded = make_train_chunk(*chunk_args, guarded=True)
     unguarded = make_train_chunk(*chunk_args, guarded=False)
     evaluate = make_evaluate(task, constrain=place.constrain_batch)

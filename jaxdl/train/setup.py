@@ -15,6 +15,7 @@ import numpy as np
 
 from jaxdl import platform
 from jaxdl.data import Dataset, load_dataset, resolve_data_dir
+from jaxdl.data.augment import parse_augment
 from jaxdl.errors import UserError
 from jaxdl.models import DTYPES, MODELS, model_defaults
 from jaxdl.tasks import build_task
@@ -29,6 +30,7 @@ class Experiment:
     task: object  # a jaxdl.tasks.base.Task
     replicas: list[Replica]
     placement: Placement = dataclasses.field(default_factory=Placement)  # devices and shardings
+    augment: dict = dataclasses.field(default_factory=dict)  # training-batch ops (jaxdl.data.augment)
 
     def example_batch(self) -> dict[str, np.ndarray]:
         """The first batch_size training examples: shapes for init, never trained on as such."""
@@ -69,6 +71,8 @@ def resolve_config(config: ml_collections.ConfigDict) -> ml_collections.ConfigDi
     resolved = config.copy_and_resolve_references()
     with resolved.unlocked():
         resolved.data_dir = resolve_data_dir(resolved.data_dir)
+        if resolved.dataset.get("path"):  # your own file (dataset "arrays"): found again from any directory
+            resolved.dataset.path = os.path.abspath(os.path.expanduser(resolved.dataset.path))
         name = resolved.model.get("name")
         if name in MODELS:
             for key, value in model_defaults(name).items():
@@ -98,14 +102,16 @@ def build_experiment(config: ml_collections.ConfigDict, dataset: Dataset | None 
     replicas = layout(config)
     placement = build_placement(config, len(replicas))
     if dataset is None:
-        options = {k: v for k, v in config.dataset.items() if k != "name"}  # e.g. a text dataset's max_len
+        # e.g. a text dataset's max_len; augment is the trainer's, not the reader's
+        options = {k: v for k, v in config.dataset.items() if k not in ("name", "augment")}
         dataset = load_dataset(config.dataset.name, config.data_dir, **options)
     num_train = dataset.num_train
     if config.batch_size > num_train:
         raise UserError(f"batch_size {config.batch_size} is larger than the training split "
                         f"of {config.dataset.name} ({num_train} examples)")
+    augment = parse_augment(config.dataset.get("augment"), dataset)
     task = build_task(config, dataset)
-    exp = Experiment(config, dataset, task, replicas, placement)
+    exp = Experiment(config, dataset, task, replicas, placement, augment)
     try:  # shapes only: surfaces a model that cannot take this dataset's inputs before any file is written
         jax.eval_shape(task.init, jax.random.PRNGKey(0), exp.example_batch())
     except UserError:
