@@ -81,3 +81,12 @@ def test_a_dataset_dict_may_add_the_datasets_own_keys():
     c = base_config()
     apply_override(c, "dataset", "{'name': 'text', 'max_len': 12}")
     assert c.dataset.name == "text" and c.dataset.max_len == 12 and c.optimizer.schedule == "constant"
+
+
+def test_a_dotted_override_may_add_a_datasets_own_key():
+    c = base_config()
+    apply_override(c, "dataset.path", "mine.npz")
+    apply_override(c, "dataset.augment", "{'crop': 2}")
+    assert c.dataset.path == "mine.npz" and c.dataset.augment.crop == 2
+    with pytest.raises(UserError, match="unknown config key: optimizer.learnig_rate"):  # other groups stay closed
+        apply_override(c, "optimizer.learnig_rate", "0.1")

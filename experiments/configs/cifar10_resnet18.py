@@ -1,5 +1,6 @@
 """CIFAR-10, ResNet-18 with the CIFAR stem (3x3 conv, no max-pool), SGD + Nesterov 0.1, cosine, wd 5e-4,
-label smoothing 0.1. Needs the TFDS data: TFDS encodes images through TensorFlow when it *prepares* a
+label smoothing 0.1, and the standard augmentation in the compiled step: random crops of the image padded by
+4 pixels, plus horizontal flips. Needs the TFDS data: TFDS encodes images through TensorFlow when it *prepares* a
 dataset, so prepare `cifar10` once on a machine with network and TensorFlow
 (`tfds build cifar10 --file_format=array_record --data_dir=DIR`); jaxdl then reads it without TensorFlow:
 
@@ -7,7 +8,7 @@ dataset, so prepare `cifar10` once on a machine with network and TensorFlow
         --config.data_dir=/path/to/tensorflow_datasets
 
 Not run on this project's 2-core CPU machines (hours per epoch); no accuracy is claimed here. The usual
-figure for this recipe with augmentation is ~95%; jaxdl has no augmentation yet, so expect less.
+figure for this recipe (30 epochs, crop + flip) is ~95%.
 """
 
 from jaxdl.config import base_config
@@ -16,6 +17,7 @@ from jaxdl.config import base_config
 def get_config():
     c = base_config()
     c.dataset.name = "cifar10"
+    c.dataset.augment = dict(crop=4, flip=True)
     c.model = dict(name="resnet18", cifar_stem=True)
     c.task.label_smoothing = 0.1
     c.optimizer.name = "nesterov"
