@@ -1,7 +1,14 @@
-"""MNIST, a small all-convolutional CNN: two stride-2 3x3 convs (32, 64 channels), dense 128 with dropout,
-AdamW 3e-3 with warmup + cosine, batch 128.
+"""MNIST, a small all-convolutional CNN: two stride-2 3x3 convs (32, 64 channels), dense 128 with dropout
+0.25, AdamW 3e-3 (wd 1e-4) with warmup + cosine, batch 128, 1200 steps (2.6 epochs): sized to train 5 seeds
+in under half an hour on the shared 2-core CPU.
 
-PILOT
+    jaxdl train --config experiments/configs/mnist_cnn.py --workdir runs/mnist_cnn --config.replicas=5 \
+        --config.data_dir=../shared/datasets/tfds
+
+Measured on the shared 2-core CPU (2026-12-02, load average 14-20 from the other jobs): test accuracy
+0.9896 ± 0.0003 over 5 seeds (0.9894, 0.9900, 0.9893, 0.9892, 0.9899), 1563 s wall (89 s compile). Short
+of the 99.3% goal: the recipe was chosen once, before any run, and not tuned on the test split; longer
+training is the lever left (test accuracy 0.9812 at step 400, 0.9879 at 800, 0.9896 at 1200).
 """
 
 from jaxdl.config import base_config
