@@ -175,8 +175,10 @@ def load_dataset(name: str, data_dir: str | None = None, *, download: bool = Fal
 
 
 def is_prepared(name: str, data_dir: str | None = None) -> bool:
-    """Whether `name` is already prepared in `data_dir` (embedded datasets prepare themselves anyway)."""
-    _source(name)
+    """Whether `name` is already prepared in `data_dir` (embedded datasets prepare themselves anyway; "arrays",
+    a file of the user's, has nothing to prepare)."""
+    if _source(name).own_file:
+        return True
     data_dir = resolve_data_dir(data_dir)
     with _absl_warnings_off():
         return _builder(name, data_dir).is_prepared()

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from jaxdl.cli import main
-from jaxdl.data import Dataset, load_dataset
+from jaxdl.data import Dataset, is_prepared, list_datasets, load_dataset
 from jaxdl.errors import UserError
 from jaxdl.train.run import train_and_evaluate
 
@@ -69,7 +69,7 @@ def test_train_and_evaluate_takes_a_dataset_from_arrays(tiny, tmp_path):
     data = arrays(n=200, m=50, shape=(6,), dtype=np.float32)
     data["y_train"] = (data["x_train"][:, 0] > 0.5).astype(np.int64)  # learnable: the first feature's side
     data["y_test"] = (data["x_test"][:, 0] > 0.5).astype(np.int64)
-    summary = train_and_evaluate(tiny(steps=40, eval_batch_size=50), str(tmp_path / "run"), quiet=True, plots=False,
+    summary = train_and_evaluate(tiny(steps=20, eval_batch_size=50), str(tmp_path / "run"), quiet=True, plots=False,
                                  dataset=Dataset.from_arrays(**data))
     assert summary["status"] == "completed" and len(summary["final"]["test"]["accuracy"]) == 1
 
@@ -77,7 +77,7 @@ def test_train_and_evaluate_takes_a_dataset_from_arrays(tiny, tmp_path):
 def test_jaxdl_train_reads_an_npz_and_records_its_absolute_path(tmp_path, monkeypatch):
     np.savez(tmp_path / "mine.npz", **arrays(n=100, m=30, shape=(8, 8, 1), dtype=np.uint8))
     monkeypatch.chdir(tmp_path)
-    code = main(["train", "--config", CONFIG, "--workdir", str(tmp_path / "run"), "--quiet", "--config.steps=40",
+    code = main(["train", "--config", CONFIG, "--workdir", str(tmp_path / "run"), "--quiet", "--config.steps=20",
                  "--config.dataset.name=arrays", "--config.dataset.path=mine.npz", "--config.eval_batch_size=30"])
     assert code == 0
     config = json.load(open(tmp_path / "run" / "config.json"))
@@ -102,6 +102,7 @@ def test_a_bad_npz_is_a_one_line_error_with_exit_2(tmp_path, capsys, make, messa
 
 
 def test_the_arrays_dataset_needs_its_path_and_takes_no_other_option():
+    assert "arrays" in list_datasets() and is_prepared("arrays")  # nothing to prepare: jaxdl reads the file
     with pytest.raises(UserError, match="needs the file: --config.dataset.path=FILE.npz"):
         load_dataset("arrays")
     with pytest.raises(UserError, match="takes only the options path, got max_len"):
