@@ -1,4 +1,4 @@
-"""`jaxdl train | eval | bench | plot | transcribe | datasets`: the command line.
+"""`jaxdl train | eval | compare | bench | plot | transcribe | datasets`: the command line.
 
 Exit codes: 0 done; 2 bad input, a workdir in use by another run included (one line on stderr, nothing
 written); 3 every replica diverged; 4 a write failed (disk full, read-only, no permission: one line saying
@@ -74,26 +74,37 @@ def split_overrides(argv: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
     return rest, overrides
 
 
+def headline_keys(final: dict) -> list[str]:
+    """The metrics a table shows: every task's own (accuracy, mean_iou, digit_error_rate, ...) first, the
+    loss last, at most four."""
+    return ([k for k in sorted(final) if k != "loss"] + [k for k in ("loss",) if k in final])[:4]
+
+
 def format_table(summary: dict, workdir: str) -> str:
+    """The end-of-run table: one row per replica, then per sweep point with several seeds its mean ± std over
+    them (a run without a sweep is one point). Never a mean over sweep points."""
+    from jaxdl.sweeps import point_label, point_stats
+
     final = summary["final"]["test"]
-    # every task's own headline metrics (accuracy, mean_iou, digit_error_rate, ...) first, the loss last
-    keys = ([k for k in sorted(final) if k != "loss"] + [k for k in ("loss",) if k in final])[:4]
+    keys = headline_keys(final)
     lines = [f"run {workdir}: {len(summary['replicas'])} replica(s), {summary['steps']} steps, "
              f"{summary['wall_s']:.1f} s wall ({summary['compile_s']:.1f} s compile, "
              f"{summary['steps_per_s'] or 0:.0f} steps/s)"]
     width = {k: max(15, len("test " + k)) for k in keys}
-    num = lambda x: "nan" if x is None else f"{x:.4f}"  # a diverged replica has no metrics
+    num = lambda x: "nan" if x is None or x != x else f"{x:.4f}"  # a diverged replica has no metrics
     header = f"{'replica':>7}  {'seed':>4}  {'hparams':<28}" + "".join(f"  {'test ' + k:>{width[k]}}" for k in keys)
     lines += [header, "-" * len(header)]
     for r in summary["replicas"]:
-        hp = ", ".join(f"{k.split('.')[-1]}={v:g}" for k, v in r["hparams"].items()) or "-"
         vals = "".join(f"  {num(final[k][r['index']]):>{width[k]}}" for k in keys)
-        lines.append(f"{r['index']:>7}  {r['seed']:>4}  {hp:<28}{vals}")
-    if len(summary["replicas"]) > 1:  # one replica: its row is the result (a std of 0 would say nothing)
+        lines.append(f"{r['index']:>7}  {r['seed']:>4}  {point_label(r['hparams']):<28}{vals}")
+    points = summary.get("points") or point_stats(summary["replicas"], final)  # a summary.json before "points"
+    means = [p for p in points if len(p["replicas"]) > 1]  # one seed: its row is the result (no std of one)
+    if means:
         lines.append("-" * len(header))
-        ms = summary["final_mean_std"]["test"]
-        lines.append(f"{'mean ± std':>7}  {'':>4}  {'':<28}"
-                     + "".join(f"  {num(ms[k]['mean']) + '±' + num(ms[k]['std']):>{width[k]}}" for k in keys))
+        for p in means:
+            ms = p["test"]
+            lines.append(f"{'mean ± std':>7}  {'':>4}  {point_label(p['hparams']):<28}"
+                         + "".join(f"  {num(ms[k]['mean']) + '±' + num(ms[k]['std']):>{width[k]}}" for k in keys))
     return "\n".join(lines)
 
 
@@ -203,10 +214,40 @@ def cmd_eval(args, overrides) -> int:
     platform.configure(deterministic=_run_is_deterministic(args.workdir))  # before jax starts its backend
     result = evaluate_workdir(args.workdir, args.step)
     print(f"checkpoint {result['checkpoint']} (step {result['step']}), test split:")
+    from jaxdl.sweeps import point_label
+
+    points = result["points"]
     for k, v in sorted(result["metrics"].items()):
-        ms = result["mean_std"][k]
-        spread = f"   mean {ms['mean']:.4f} ± {ms['std']:.4f}" if len(v) > 1 else ""  # no std of one replica
-        print(f"  {k:>10}: {' '.join('nan' if x is None else f'{x:.4f}' for x in v)}{spread}")
+        print(f"  {k:>10}: {' '.join('nan' if x is None else f'{x:.4f}' for x in v)}")
+        for p in points:
+            if len(p["replicas"]) > 1:  # no std of one replica
+                ms = p["test"][k]
+                where = f" at {point_label(p['hparams'])}" if len(points) > 1 else ""
+                print(f"  {'':>10}  mean {ms['mean']:.4f} ± {ms['std']:.4f} over {len(p['replicas'])} seeds{where}")
+    return 0
+
+
+def cmd_compare(args, overrides) -> int:
+    from jaxdl import compare
+
+    runs = compare.load_runs(args.workdirs)
+    rows, metrics = compare.compare_rows(runs), compare.metric_names(runs)
+    if args.plot:
+        from jaxdl import plots
+
+        panels = [("train", "loss")] + [("test", k) for k in metrics[:1] if k != "loss"]
+        try:
+            plots.save(plots.compare_runs_figure(runs, panels=panels), args.plot)
+        except OSError as e:
+            raise UserError(f"cannot write {args.plot}: {e.strerror or e}") from None
+    if args.json:
+        from jaxdl.train.rundir import to_jsonable
+
+        print(json.dumps(to_jsonable(rows), indent=2))
+    elif args.csv:
+        print(compare.csv_text(rows, metrics), end="")
+    else:
+        print(compare.format_rows(rows, metrics))
     return 0
 
 
@@ -258,6 +299,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workdir", required=True, help="run directory")
     p.add_argument("--step", type=int, default=None, help="checkpoint step (default: the newest good one)")
     p.set_defaults(fn=cmd_eval)
+    p = sub.add_parser("compare", help="one table of several runs: config differences, final test metrics "
+                       "per sweep point (mean ± std over seeds), wall time",
+                       usage="jaxdl compare DIR [DIR ...] [--csv | --json] [--plot FILE]")
+    p.add_argument("workdirs", nargs="+", metavar="DIR", help="run directories")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--csv", action="store_true", help="print CSV instead of the table")
+    fmt.add_argument("--json", action="store_true", help="print JSON instead of the table")
+    p.add_argument("--plot", default=None, metavar="FILE",
+                   help="also write a PNG overlaying the runs' learning curves (one band per run and sweep point)")
+    p.set_defaults(fn=cmd_compare)
     p = sub.add_parser("transcribe", help="print transcripts of 16 kHz WAV files from a trained CTC run")
     p.add_argument("--workdir", required=True, help="run directory of a finished 'ctc' run")
     p.add_argument("--beam", type=int, default=0, help="prefix beam search of this width (0: greedy)")

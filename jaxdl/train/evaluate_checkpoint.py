@@ -10,11 +10,12 @@ import ml_collections
 
 from jaxdl.config import config_from_json
 from jaxdl.errors import UserError
+from jaxdl.sweeps import point_stats
 from jaxdl.train.checkpoint import Checkpoints
 from jaxdl.train.loop import diverged_mask, init_states, make_programs, pad_for_eval
 from jaxdl.train.rundir import write_json
 from jaxdl.train.setup import build_experiment
-from jaxdl.train.summary import masked, mean_std
+from jaxdl.train.summary import masked
 
 
 def restore_run(workdir: str, step: int | None = None):
@@ -58,8 +59,10 @@ def restore_run(workdir: str, step: int | None = None):
 def evaluate_workdir(workdir: str, step: int | None = None) -> dict[str, Any]:
     """Evaluate checkpoint `step` (default: the newest good one) of the run in `workdir` on its test split.
 
-    Writes and returns eval.json: {"step", "split": "test", "metrics": name -> [K], "mean_std", "replicas",
-    "checkpoint"}. A diverged replica's metrics are NaN (null). Bad input raises UserError, nothing written.
+    Writes and returns eval.json: {"step", "split": "test", "metrics": name -> [K], "points", "replicas",
+    "checkpoint"}, "points" as in summary.json (mean ± std over each sweep point's seeds), and "mean_std"
+    (name -> {"mean", "std"}) only for a run without a sweep. A diverged replica's metrics are NaN (null).
+    Bad input raises UserError, nothing written.
     """
     exp, programs, states, step, path = restore_run(workdir, step)
     config = exp.config
@@ -67,12 +70,15 @@ def evaluate_workdir(workdir: str, step: int | None = None) -> dict[str, Any]:
     sums = jax.device_get(programs.evaluate(states, batches))
     diverged = diverged_mask(states, step)
     metrics = masked(exp.task.summarize(sums), diverged)
+    replicas = [dict(index=r.index, seed=r.seed, hparams=r.hparams,
+                     status="diverged" if diverged[r.index] else "completed") for r in exp.replicas]
+    by_point = point_stats(replicas, metrics)
     result = {
         "step": int(step), "split": "test", "checkpoint": path,
         "metrics": {k: v.tolist() for k, v in metrics.items()},
-        "mean_std": {k: mean_std(v[~diverged]) for k, v in metrics.items()},
-        "replicas": [dict(index=r.index, seed=r.seed, hparams=r.hparams,
-                          status="diverged" if diverged[r.index] else "completed") for r in exp.replicas],
+        **({"mean_std": by_point[0]["test"]} if len(by_point) == 1 else {}),
+        "points": by_point,
+        "replicas": replicas,
     }
     write_json(os.path.join(workdir, "eval.json"), result)
     return result
