@@ -177,7 +177,7 @@ def confusion_figure(confusion: np.ndarray, title: str | list[str] = "confusion"
     c, ncols = many.shape[-1], min(len(many), 3)
     nrows = -(-len(many) // ncols)
     size = max(3.5, 0.45 * c + 1.5)
-    fig = Figure(figsize=(size * ncols + 0.8, size * nrows))
+    fig = Figure(figsize=(size * ncols + 0.8, size * nrows), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False).reshape(-1)
     names = class_names or [str(i) for i in range(c)]
     for ax, counts, name in zip(axes, many, titles, strict=False):
