@@ -97,8 +97,8 @@ def format_table(summary: dict, workdir: str) -> str:
     for r in summary["replicas"]:
         vals = "".join(f"  {num(final[k][r['index']]):>{width[k]}}" for k in keys)
         lines.append(f"{r['index']:>7}  {r['seed']:>4}  {point_label(r['hparams']):<28}{vals}")
-    points = summary.get("points") or point_stats(summary["replicas"], final)  # a summary.json before "points"
-    means = [p for p in points if len(p["replicas"]) > 1]  # one seed: its row is the result (no std of one)
+    # one seed: its row is the result (a std of one value says nothing)
+    means = [p for p in point_stats(summary["replicas"], final) if len(p["replicas"]) > 1]
     if means:
         lines.append("-" * len(header))
         for p in means:

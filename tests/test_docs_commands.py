@@ -117,6 +117,8 @@ def kind(text):
             return "run", "shared run"
         if cmd == "bench" and argv[argv.index("--config") + 1].endswith("mnist_mlp.py"):
             return "run", "bench"
+        if cmd == "compare":
+            return "check", "compares runs the docs train elsewhere (tests/test_compare.py runs it)"
         if cmd == "transcribe":
             return "check", "needs a trained spoken_digits run (minutes) and a WAV of yours"
         if "--config.data_dir" in text:
