@@ -39,8 +39,8 @@ def metric_names(runs: dict[str, Run]) -> list[str]:
 
 def compare_rows(runs: dict[str, Run]) -> list[dict[str, Any]]:
     """One row per run and sweep point: {"run", "path", "status", "step", "wall_s", "config": {key: value}
-    (the keys that differ between the runs), "hparams", "seeds", "completed", "test": name -> {"mean",
-    "std"}}."""
+    (the keys that differ between the runs; a swept key holds the point's value, None where a run lacks the
+    key), "hparams", "seeds", "completed", "test": name -> {"mean", "std"}}."""
     diff = differing_values(*(run.config for run in runs.values()))
     rows = []
     for i, (name, run) in enumerate(runs.items()):
@@ -49,8 +49,9 @@ def compare_rows(runs: dict[str, Run]) -> list[dict[str, Any]]:
         step = records[0]["step"] if records else 0
         config = {k: None if v[i] == "<absent>" else v[i] for k, v in diff.items()}  # None: the run lacks it
         for p in run.point_stats():
+            here = {k: p["hparams"].get(k, v) for k, v in config.items()}  # the value this point trained with
             rows.append({"run": name, "path": run.path, "status": status, "step": step,
-                         "wall_s": (run.summary or {}).get("wall_s"), "config": config, "hparams": p["hparams"],
+                         "wall_s": (run.summary or {}).get("wall_s"), "config": here, "hparams": p["hparams"],
                          "seeds": len(p["replicas"]), "completed": p["completed"], "test": p["test"]})
     return rows
 
@@ -90,7 +91,7 @@ def csv_text(rows: list[dict[str, Any]], metrics: list[str]) -> str:
     """The rows as CSV: one column per differing config key and per swept hyperparameter (its config key),
     and test_<metric>_mean / _std."""
     keys = list(rows[0]["config"]) if rows else []
-    swept = sorted({k for r in rows for k in r["hparams"]})
+    swept = sorted({k for r in rows for k in r["hparams"]} - set(keys))  # a differing key holds the point's value
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["run", "path", "status", "step", "wall_s", *keys, *swept, "seeds", "completed",

@@ -97,8 +97,9 @@ class Run:
 
     def table(self):
         """`records()` as a pandas DataFrame (one row per replica, the sweep values as columns: e.g.
-        `run.table().groupby("optimizer.learning_rate")["test_accuracy"].agg(["mean", "std"])`), or the list of
-        records itself when pandas is not installed (jaxdl does not depend on it)."""
+        `run.table().groupby("optimizer.learning_rate")["test_accuracy"].mean()`), or the list of records itself
+        when pandas is not installed (jaxdl does not depend on it). pandas' `std` is the sample std (ddof=1);
+        summary.json's is the population std (ddof=0)."""
         try:
             import pandas
         except ImportError:

@@ -50,6 +50,17 @@ def test_csv_and_json_hold_the_same_rows(sweep_run_dir, tiny_run, capsys):
     assert [line["optimizer.learning_rate"] for line in table] == ["0.001", "0.003", "0.01", ""]
 
 
+def test_a_swept_key_shows_each_points_value(sweep_run_dir, tiny_run, tmp_path, capsys):
+    w = shutil.copytree(tiny_run, tmp_path / "other")
+    config = json.loads((w / "config.json").read_text())
+    config["optimizer"]["learning_rate"] = 0.05  # as if trained at 0.05: the sweep's base value now differs
+    (w / "config.json").write_text(json.dumps(config))
+    _, text, _ = compare(capsys, sweep_run_dir, w, "--csv")
+    table = list(csv.DictReader(io.StringIO(text)))
+    assert [line["optimizer.learning_rate"] for line in table] == ["0.001", "0.003", "0.01", "0.05"]
+    assert list(csv.reader(io.StringIO(text)))[0].count("optimizer.learning_rate") == 1
+
+
 def test_plot_overlays_the_runs_curves(sweep_run_dir, tiny_run, tmp_path, capsys):
     png = tmp_path / "compare.png"
     code, out, _ = compare(capsys, sweep_run_dir, tiny_run, "--plot", png)
