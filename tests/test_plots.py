@@ -166,3 +166,14 @@ def test_jaxdl_plot_on_a_run_that_has_not_started(sweep_run, tmp_path, capsys):
     shutil.copy(os.path.join(sweep_run.path, "config.json"), workdir)
     assert main(["plot", "--workdir", str(workdir)]) == 0
     assert "nothing to plot" in capsys.readouterr().out
+
+
+def test_sweep_figure_of_two_keys_never_averages_over_the_other(sweep_run, tmp_path):
+    run = copy_run(sweep_run, tmp_path / "run")
+    for r in run.summary["replicas"]:  # as if the seed axis were a second swept key: momentum 0.8 or 0.9
+        r["hparams"]["optimizer.momentum"] = [0.8, 0.9][r["seed"]]
+    ax = plots.sweep_figure(run).axes[0]
+    final = run.final().reshape(3, 2)  # [learning rate, momentum]
+    assert [line.get_label() for line in ax.lines] == ["mean, momentum=0.8", "mean, momentum=0.9"]
+    for m, line in enumerate(ax.lines):
+        np.testing.assert_allclose(line.get_ydata(), final[:, m])

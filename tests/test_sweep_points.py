@@ -99,3 +99,18 @@ def test_progress_line_per_sweep_point():
     assert np.isnan(point_losses(loss, [[3]])[0])
     assert progress_line(200, 1000, [0.5], 100.0) == "jaxdl: step 200/1000  train loss 0.5000  100 steps/s  ETA 0:00:08"
     assert "train loss by sweep point 0.5000 0.2500 " in progress_line(200, 1000, [0.5, 0.25], 100.0)
+
+
+def test_tensorboard_gets_a_mean_per_sweep_point(tmp_path):
+    from types import SimpleNamespace
+
+    from jaxdl.train.rundir import MetricsLog
+
+    log = MetricsLog(str(tmp_path), points=[({"optimizer.learning_rate": 0.1}, [0, 1]),
+                                            ({"optimizer.learning_rate": 1.0}, [2, 3])])
+    calls = []
+    log.tb = SimpleNamespace(add_scalar=lambda tag, value, step: calls.append((tag, value, step)))
+    log.write(10, "test", {"accuracy": np.array([0.5, 0.7, 0.9, np.nan])})  # replica 3 diverged
+    assert calls[:2] == [("test/accuracy/learning_rate_0.1", pytest.approx(0.6), 10),
+                         ("test/accuracy/learning_rate_1", 0.9, 10)]
+    assert [tag for tag, _, _ in calls[2:]] == [f"test/accuracy/replica_{r}" for r in range(3)]

@@ -142,8 +142,8 @@ def agreement_figure(runs: dict[str, Run], panels=(("train", "loss"), ("test", "
 
 def sweep_figure(run: Run, key: str = "accuracy", split: str = "test") -> Figure:
     """One panel per swept hyperparameter: the final `key` of every replica (one point per seed) against
-    the hyperparameter's value, with the mean over replicas at each value as a line. Raises ValueError when
-    the run has no sweep."""
+    the hyperparameter's value, with the mean over seeds at each value as a line, one line per setting of the
+    other swept hyperparameters (never a mean over them). Raises ValueError when the run has no sweep."""
     sweep = run.sweep
     if not sweep:
         raise ValueError(f"run {run.path} has no sweep")
@@ -156,7 +156,11 @@ def sweep_figure(run: Run, key: str = "accuracy", split: str = "test") -> Figure
         for s in np.unique(seeds):
             ax.scatter(x[seeds == s], final[seeds == s], s=18, alpha=0.7, label=f"seed {s}")
         points = np.array(sorted(set(values)))
-        ax.plot(points, [_quiet(np.nanmean, final[x == v]) for v in points], color="black", lw=1.5, label="mean")
+        rest = [point_label({k: v for k, v in r["hparams"].items() if k != name}) for r in run.replicas]
+        for i, other in enumerate(dict.fromkeys(rest)):  # "-" when `name` is the only swept key
+            at = np.array(rest) == other
+            ax.plot(points, [_quiet(np.nanmean, final[(x == v) & at]) for v in points], color="black", lw=1.5,
+                    ls=["-", "--", ":", "-."][i % 4], label="mean" if other == "-" else f"mean, {other}")
         if points.min() > 0 and points.max() / points.min() >= 10:
             ax.set_xscale("log")
         ax.set_xlabel(name)
