@@ -48,7 +48,8 @@ def compare_rows(runs: dict[str, Run]) -> list[dict[str, Any]]:
         status = run.summary["status"] if run.summary else "unfinished"
         step = records[0]["step"] if records else 0
         config = {k: None if v[i] == "<absent>" else v[i] for k, v in diff.items()}  # None: the run lacks it
-        for p in run.point_stats():
+        # a run that has not logged anything yet: one row saying so
+        for p in run.point_stats() or [{"hparams": {}, "replicas": [], "completed": 0, "test": {}}]:
             here = {k: p["hparams"].get(k, v) for k, v in config.items()}  # the value this point trained with
             rows.append({"run": name, "path": run.path, "status": status, "step": step,
                          "wall_s": (run.summary or {}).get("wall_s"), "config": here, "hparams": p["hparams"],

@@ -77,6 +77,10 @@ def test_unfinished_run_is_a_marked_row_of_its_last_evaluation(tiny_run, tmp_pat
     assert code == 0 and header.split()[5] == "sweep"  # the same config: no config column
     assert killed.split()[:4] == ["killed", "unfinished", "120", "-"]  # no wall time
     assert f"{acc.mean():.4f}±{acc.std():.4f}" in killed
+    (tmp_path / "new").mkdir()
+    shutil.copy(w / "config.json", tmp_path / "new")  # a run that wrote its config, nothing else yet
+    code, out, _ = compare(capsys, tmp_path / "new")
+    assert code == 0 and out.splitlines()[2].split()[:5] == ["new", "unfinished", "0", "-", "-"]
 
 
 @pytest.mark.parametrize("case", ["missing", "not a run", "csv and json"])
