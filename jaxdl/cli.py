@@ -74,15 +74,10 @@ def split_overrides(argv: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
     return rest, overrides
 
 
-def headline_keys(final: dict) -> list[str]:
-    """The metrics a table shows: every task's own (accuracy, mean_iou, digit_error_rate, ...) first, the
-    loss last, at most four."""
-    return ([k for k in sorted(final) if k != "loss"] + [k for k in ("loss",) if k in final])[:4]
-
-
 def format_table(summary: dict, workdir: str) -> str:
     """The end-of-run table: one row per replica, then per sweep point with several seeds its mean ± std over
     them (a run without a sweep is one point). Never a mean over sweep points."""
+    from jaxdl.compare import headline_keys
     from jaxdl.sweeps import point_label, point_stats
 
     final = summary["final"]["test"]
@@ -274,7 +269,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workdir", required=True, help="run directory")
     p.add_argument("--overwrite", action="store_true",
                    help="start afresh in workdir, replacing the run (and checkpoints) there")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--quiet", action="store_true",
+                   help="print only the final table (no progress bar on a terminal, no progress lines in a log)")
     g = p.add_argument_group("multi-process (jax.distributed; needs --config.mesh)")
     g.add_argument("--coordinator", default=None, help="HOST:PORT of process 0's coordination service")
     g.add_argument("--num_processes", type=int, default=None, help="number of processes")

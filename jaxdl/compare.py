@@ -29,12 +29,18 @@ def load_runs(paths: list[str]) -> dict[str, Run]:
     return runs
 
 
+def headline_keys(names) -> list[str]:
+    """The metrics a table shows: every task's own (accuracy, mean_iou, digit_error_rate, ...) first, the
+    loss last, at most four."""
+    return ([k for k in sorted(names) if k != "loss"] + [k for k in ("loss",) if k in names])[:4]
+
+
 def metric_names(runs: dict[str, Run]) -> list[str]:
-    """The final test metrics to show: those of every run, each task's own first and the loss last."""
+    """The final test metrics to show (`headline_keys` of those any of the runs has)."""
     names = set()
     for run in runs.values():
         names |= {k[len("test_"):] for r in run.records() for k in r if k.startswith("test_")}
-    return [k for k in sorted(names) if k != "loss"] + [k for k in ("loss",) if k in names]
+    return headline_keys(names)
 
 
 def compare_rows(runs: dict[str, Run]) -> list[dict[str, Any]]:
