@@ -198,7 +198,7 @@ def prepare_dataset(name: str, data_dir: str | None = None) -> tuple[str, bool]:
     dataset whose files are not in TFDS's manual_dir (DATA_DIR/downloads/manual), or when preparing fails."""
     source = _source(name)
     data_dir = resolve_data_dir(data_dir)
-    if not source.embedded and importlib.util.find_spec("tensorflow") is None:
+    if not source.embedded and not has_tensorflow():
         raise UserError(f"preparing '{name}' needs TensorFlow (TFDS's builders encode through it); install it "
                         f"with `{INSTALL_PREPARE}` in the jaxdl checkout (or `make install-prepare`)")
     with _absl_warnings_off():
@@ -212,6 +212,11 @@ def prepare_dataset(name: str, data_dir: str | None = None) -> tuple[str, bool]:
                             f"(TFDS: {instructions}), then run `jaxdl prepare {name} --data_dir {data_dir}` again")
         _prepare(builder, name, data_dir)
         return str(builder.data_dir), True
+
+
+def has_tensorflow() -> bool:
+    """Whether TensorFlow is installed (the `prepare` extra), without importing it (seconds)."""
+    return importlib.util.find_spec("tensorflow") is not None
 
 
 def _not_prepared(name: str, data_dir: str) -> str:
