@@ -32,6 +32,13 @@ def restore_run(workdir: str, step: int | None = None):
         raise UserError(f"{workdir} is not a jaxdl run directory (no config.json)")
     with open(config_path) as f:
         config = config_from_json(f.read())
+    checkpoints = Checkpoints(os.path.join(workdir, "checkpoints"), read_only=True)
+    available = checkpoints.steps()
+    if not available:
+        raise UserError(f"no checkpoint in {checkpoints.directory}; train first (jaxdl train ... --workdir {workdir})")
+    if step is not None and step not in available:
+        raise UserError(f"no checkpoint of step {step} in {checkpoints.directory}; "
+                        f"available: {', '.join(map(str, available))}")
     env_path = os.path.join(workdir, "env.json")
     try:
         with open(env_path) as f:
@@ -40,13 +47,6 @@ def restore_run(workdir: str, step: int | None = None):
         record = None  # a run from before env.json recorded its data: the dataset must still be there
     # the data dir config.json records, never $JAXDL_DATA_DIR's, and never prepared anew here
     check_data(config.dataset.name, config.data_dir, record)
-    checkpoints = Checkpoints(os.path.join(workdir, "checkpoints"), read_only=True)
-    available = checkpoints.steps()
-    if not available:
-        raise UserError(f"no checkpoint in {checkpoints.directory}; train first (jaxdl train ... --workdir {workdir})")
-    if step is not None and step not in available:
-        raise UserError(f"no checkpoint of step {step} in {checkpoints.directory}; "
-                        f"available: {', '.join(map(str, available))}")
     try:  # the layout the run trained on, so that its evaluation rounds as the logged test lines did
         exp = build_experiment(config)
     except UserError:  # e.g. a mesh of more devices than this process has: one device (orbax reassembles)
