@@ -47,7 +47,6 @@ NOT_RUN = {  # first word(s) -> why the test does not run it
     "make demo": "the demo itself (minutes of training; `make test` is the suite running this test)",
     "make test": "the test suite itself",
     "pip install": "installs from the package registry",
-    "tfds build": "prepares a dataset with TensorFlow and the network, neither of which is here",
     "srun": "needs a SLURM cluster",
     "gcloud": "needs a TPU pod slice",
 }
