@@ -338,7 +338,8 @@ def _prepare(builder: tfds.core.DatasetBuilder, name: str, data_dir: str) -> Non
         with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
             builder.download_and_prepare()
     except ModuleNotFoundError as e:
-        # TFDS 4.9.10 needs TensorFlow to encode images while preparing (mnist, cifar10, ...)
+        # TFDS 4.9.10 needs TensorFlow to encode images while preparing (mnist, cifar10, ...), and
+        # importlib_resources (undeclared, tensorflow/datasets#11212) for any builder with a checksums file.
         how = f"`{INSTALL_PREPARE}` in the jaxdl checkout" if e.name == "tensorflow" else f"`pip install {e.name}`"
         raise UserError(f"preparing '{name}' with TFDS {tfds.__version__} needs the missing package '{e.name}': "
                         f"install it with {how}") from e
@@ -356,7 +357,8 @@ def _read(builder: tfds.core.DatasetBuilder, name: str, source: Source, options:
     if not info.available_file_formats() & _RANDOM_ACCESS:
         raise UserError(
             f"dataset '{name}' in {builder.data_dir} is stored as {info.file_format.value}, which needs "
-            f"TensorFlow; re-prepare it with --file_format=array_record; set --config.data_dir to it"
+            f"TensorFlow; prepare it as array_record into another dir (`jaxdl prepare {name} --data_dir DIR`) "
+            f"and set --config.data_dir to it"
         )
     missing = [s for s in source.splits if s not in info.splits]
     if missing:
