@@ -273,6 +273,8 @@ def check_data(name: str, data_dir: str, record: dict | None = None) -> None:
     """UserError unless `name` is still prepared in `data_dir` (never prepares it) and, given the `record`
     (`data_record`) a run wrote, unchanged since."""
     now = data_record(name, data_dir)
+    if now is None and not _is_tfds(name):
+        return  # not a TFDS dataset: no prepared copy to check
     if now is None:
         raise UserError(f"dataset '{name}' is gone from {data_dir}, the data dir this run used; restore it there "
                         f"(`jaxdl prepare {name} --data_dir {data_dir}` makes it anew, maybe not identical)")
@@ -280,6 +282,17 @@ def check_data(name: str, data_dir: str, record: dict | None = None) -> None:
         raise UserError(f"dataset '{name}' in {data_dir} changed since this run used it (version "
                         f"{record.get('version')}, fingerprint {record.get('fingerprint')} then; {now['version']}, "
                         f"{now['fingerprint']} now)")
+
+
+def _is_tfds(name: str) -> bool:
+    """Whether `name` is an embedded builder or one TFDS registers (prepared or not)."""
+    if _source(name).embedded:
+        return True
+    try:
+        tfds.builder_cls(name.split("/")[0])
+    except tfds.core.registered.DatasetNotFoundError:
+        return False
+    return True
 
 
 def _fingerprint(builder: tfds.core.DatasetBuilder) -> str:
