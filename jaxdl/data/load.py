@@ -241,6 +241,8 @@ def describe(name: str, data_dir: str | None = None) -> dict:
     out = {"name": name, "kind": "embedded" if source.embedded else "standard", "prepared": False, "splits": {}}
     if source.configs and "/" not in name:  # a family: its configs are the datasets (`listed`)
         return out
+    if not os.path.isdir(os.path.join(data_dir, *name.split("/"))):  # TFDS's layout: DATA_DIR/name/version
+        return out  # not prepared, and no builder imported (speech_commands' imports TensorFlow)
     with _absl_warnings_off():
         try:
             builder = _builder(name, data_dir)
