@@ -349,8 +349,8 @@ def _prepare(builder: tfds.core.DatasetBuilder, name: str, data_dir: str) -> Non
     tqdm_utils = tfds.core.utils.tqdm_utils
     bars = getattr(tqdm_utils, "_active", True)
     tfds.display_progress_bar(False)
-    try:
-        with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
+    try:  # urllib3 warns at each of TFDS's download retries (10 per file, minutes when offline)
+        with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull), _absl_warnings_off("urllib3"):
             builder.download_and_prepare()
     except ModuleNotFoundError as e:
         # TFDS 4.9.10 needs TensorFlow to encode images while preparing (mnist, cifar10, ...), and
@@ -394,12 +394,15 @@ def _to_numpy(source, keys: dict[str, str], specs: dict[str, tuple]) -> dict[str
 
 
 @contextlib.contextmanager
-def _absl_warnings_off():
-    """Silences TFDS's absl warnings (e.g. 'no dataset_info.json', 'OpenCV is not installed')."""
-    logger = logging.getLogger("absl")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
+def _absl_warnings_off(*others: str):
+    """Silences TFDS's absl warnings (e.g. 'no dataset_info.json', 'OpenCV is not installed'), and those of
+    the loggers named in `others`."""
+    loggers = [logging.getLogger(name) for name in ("absl", *others)]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
     try:
         yield
     finally:
-        logger.setLevel(level)
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
