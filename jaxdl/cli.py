@@ -243,6 +243,9 @@ def cmd_datasets(args, overrides) -> int:
 def cmd_prepare(args, overrides) -> int:
     from jaxdl.data.load import describe, prepare_dataset
 
+    # urllib3 warns at each of TFDS's download retries, also from download threads still running after a
+    # failure was reported (one line, below)
+    logging.getLogger("urllib3").setLevel(logging.ERROR)
     path, now = prepare_dataset(args.name, args.data_dir)
     sizes = ", ".join(f"{k} {v:,}" for k, v in sorted(describe(args.name, args.data_dir)["splits"].items()))
     print(f"{args.name} {'prepared' if now else 'already prepared'} in {path} ({sizes})")
