@@ -198,6 +198,10 @@ def prepare_dataset(name: str, data_dir: str | None = None) -> tuple[str, bool]:
     dataset whose files are not in TFDS's manual_dir (DATA_DIR/downloads/manual), or when preparing fails."""
     source = _source(name)
     data_dir = resolve_data_dir(data_dir)
+    if source.configs and "/" not in name:  # TFDS would pick its default config, likely not the one meant
+        configs = [c.name for c in tfds.builder_cls(name).BUILDER_CONFIGS]
+        raise UserError(f"'{name}' has builder configs: name one, e.g. `jaxdl prepare {name}/{configs[0]}`; "
+                        f"its configs: {', '.join(configs)}")
     if not source.embedded and not has_tensorflow():
         raise UserError(f"preparing '{name}' needs TensorFlow (TFDS's builders encode through it); install it "
                         f"with `{INSTALL_PREPARE}` in the jaxdl checkout (or `make install-prepare`)")

@@ -91,10 +91,13 @@ def test_prepare_manual_download_says_where_the_files_go(tmp_path, monkeypatch, 
     assert err.count("\n") == 1 and f"put its files into {manual}" in err and "ILSVRC2012_img_train.tar" in err, err
 
 
-def test_prepare_unknown_name_is_one_line(capsys):
+def test_prepare_unknown_name_or_a_family_without_its_config_is_one_line(capsys):
     assert main(["prepare", "mnist2d"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "unknown dataset 'mnist2d'" in err and "imagenet2012" in err
+    assert main(["prepare", "ted_hrlr_translate"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "name one" in err and "pt_to_en" in err, err
 
 
 def test_train_on_unprepared_standard_dataset_gives_the_prepare_command(tmp_path, capsys):
