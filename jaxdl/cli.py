@@ -1,4 +1,8 @@
+<<<<<<< HEAD
 """`jaxdl train | eval | compare | bench | plot | transcribe | datasets`: the command line.
+=======
+"""`jaxdl train | eval | bench | plot | transcribe | datasets | prepare`: the command line.
+>>>>>>> prepare
 
 Exit codes: 0 done; 2 bad input, a workdir in use by another run included (one line on stderr, nothing
 written); 3 every replica diverged; 4 a write failed (disk full, read-only, no permission: one line saying
@@ -24,6 +28,7 @@ from jaxdl.errors import Interrupted, Preempted, StorageError, UserError
 from jaxdl.train import preemption
 from jaxdl.train.workdir import STORAGE_ERRNOS
 
+DATA_DIR_HELP = "TFDS data dir (default: $JAXDL_DATA_DIR, else ~/tensorflow_datasets)"
 USAGE = "jaxdl train --config PATH.py --workdir DIR [--config.key=value ...]"
 
 
@@ -255,9 +260,35 @@ def cmd_transcribe(args, overrides) -> int:
 
 
 def cmd_datasets(args, overrides) -> int:
-    from jaxdl.data import list_datasets
+    from jaxdl.data.load import DATASETS, describe, listed, resolve_data_dir
 
-    print("\n".join(list_datasets()))
+    families = [n for n, s in DATASETS.items() if s.configs]
+
+    data_dir = resolve_data_dir(args.data_dir)
+    rows = [describe(name, data_dir) for name in listed(data_dir)]
+    width = max(len(r["name"]) for r in rows)
+    print(f"data dir {data_dir} (--data_dir, else $JAXDL_DATA_DIR, else ~/tensorflow_datasets)")
+    for r in rows:
+        if r["prepared"]:
+            state = "prepared    " + ", ".join(f"{k} {v:,}" for k, v in sorted(r["splits"].items()))
+        elif r["kind"] == "embedded":
+            state = "not yet     generated offline on first use"
+        else:
+            name = r["name"] + ("/CONFIG" if r["name"] in families else "")
+            state = f"not here    jaxdl prepare {name}" + (f" --data_dir {args.data_dir}" if args.data_dir else "")
+        print(f"{r['name']:<{width}}  {r['kind']:<8}  {state}")
+    return 0
+
+
+def cmd_prepare(args, overrides) -> int:
+    from jaxdl.data.load import describe, prepare_dataset
+
+    # urllib3 warns at each of TFDS's download retries, also from download threads still running after a
+    # failure was reported (one line, below)
+    logging.getLogger("urllib3").setLevel(logging.ERROR)
+    path, now = prepare_dataset(args.name, args.data_dir)
+    sizes = ", ".join(f"{k} {v:,}" for k, v in sorted(describe(args.name, args.data_dir)["splits"].items()))
+    print(f"{args.name} {'prepared' if now else 'already prepared'} in {path} ({sizes})")
     return 0
 
 
@@ -311,8 +342,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--replica", type=int, default=0, help="which replica's parameters to use")
     p.add_argument("files", nargs="+", help="WAV files, 16 kHz")
     p.set_defaults(fn=cmd_transcribe)
-    p = sub.add_parser("datasets", help="list the datasets jaxdl knows")
+    p = sub.add_parser("datasets", help="list the datasets jaxdl knows: kind, prepared or not, split sizes")
+    p.add_argument("--data_dir", default=None, help=DATA_DIR_HELP)
     p.set_defaults(fn=cmd_datasets)
+    p = sub.add_parser("prepare", help="download and prepare a standard dataset with TFDS (needs the prepare extra)",
+                       usage="jaxdl prepare NAME [--data_dir DIR]")
+    p.add_argument("name", help="a dataset `jaxdl datasets` lists, e.g. mnist or ted_hrlr_translate/pt_to_en")
+    p.add_argument("--data_dir", default=None, help=DATA_DIR_HELP)
+    p.set_defaults(fn=cmd_prepare)
     return parser
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 
@@ -9,6 +10,7 @@ import jax
 import ml_collections
 
 from jaxdl.config import config_from_json
+from jaxdl.data.load import check_data
 from jaxdl.errors import UserError
 from jaxdl.sweeps import point_stats
 from jaxdl.train.checkpoint import Checkpoints
@@ -22,7 +24,9 @@ def restore_run(workdir: str, step: int | None = None):
     """Restore checkpoint `step` (default: the newest good one) of the run in `workdir`.
 
     Returns (experiment, programs, states with a leading replica axis [K, ...], step, checkpoint path).
-    The one restore path: `jaxdl eval`, notebooks and `jaxdl.inspection` all come through here.
+    The one restore path: `jaxdl eval`, notebooks and `jaxdl.inspection` all come through here. The data
+    come from the data dir the run recorded (config.json), checked against env.json's "data" record
+    (`jaxdl.data.load.check_data`): UserError when the dataset is gone from there or changed.
     """
     config_path = os.path.join(workdir, "config.json")
     if not os.path.isfile(config_path):
@@ -36,6 +40,14 @@ def restore_run(workdir: str, step: int | None = None):
     if step is not None and step not in available:
         raise UserError(f"no checkpoint of step {step} in {checkpoints.directory}; "
                         f"available: {', '.join(map(str, available))}")
+    env_path = os.path.join(workdir, "env.json")
+    try:
+        with open(env_path) as f:
+            record = json.load(f).get("data")
+    except (OSError, ValueError, AttributeError):
+        record = None  # a run from before env.json recorded its data: the dataset must still be there
+    # the data dir config.json records, never $JAXDL_DATA_DIR's, and never prepared anew here
+    check_data(config.dataset.name, config.data_dir, record)
     try:  # the layout the run trained on, so that its evaluation rounds as the logged test lines did
         exp = build_experiment(config)
     except UserError:  # e.g. a mesh of more devices than this process has: one device (orbax reassembles)

@@ -29,6 +29,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from jaxdl.config import to_json
+from jaxdl.data.load import data_record
 from jaxdl.errors import Interrupted, Preempted, StorageError, UserError
 from jaxdl.runs import load_run
 from jaxdl.sweeps import points
@@ -114,6 +115,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *, quiet
                     os.remove(os.path.join(workdir, "summary.json"))
             else:
                 env = environment([r.__dict__ for r in exp.replicas], place.shape)
+                env["data"] = data_record(cfg.dataset.name, cfg.data_dir)  # what eval and restore_run check
                 write_json(os.path.join(workdir, "env.json"), env)
             if hasattr(exp.dataset, "write_artifacts"):  # e.g. a text dataset's vocabulary, for later evaluation
                 exp.dataset.write_artifacts(workdir)
