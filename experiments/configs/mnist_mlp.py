@@ -1,4 +1,4 @@
-"""MNIST (TFDS `mnist` 3.0.1, prepared as array_record in the data dir) with an MLP 784-256-256-10, Adam 1e-3,
+"""MNIST (TFDS `mnist` 3.0.1, prepared once with `jaxdl prepare mnist`) with an MLP 784-256-256-10, Adam 1e-3,
 batch 128, 5000 steps (~10.7 epochs): the plain baseline the CNNs are measured against.
 
     jaxdl train --config experiments/configs/mnist_mlp.py --workdir runs/mnist_mlp --config.replicas=5 \
