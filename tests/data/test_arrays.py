@@ -107,3 +107,12 @@ def test_the_arrays_dataset_needs_its_path_and_takes_no_other_option():
         load_dataset("arrays")
     with pytest.raises(UserError, match="takes only the options path, got max_len"):
         load_dataset("arrays", max_len=3)
+
+
+def test_jaxdl_datasets_shows_arrays_as_your_own_file_and_prepare_refuses_it(tmp_path, capsys):
+    assert main(["datasets", "--data_dir", str(tmp_path)]) == 0
+    rows = {line.split()[0]: line.split(None, 2)[1:] for line in capsys.readouterr().out.splitlines()[1:]}
+    assert rows["arrays"] == ["own", "your file   --config.dataset.path=FILE.npz (x_train, y_train, x_test, y_test)"]
+    assert main(["prepare", "arrays"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "nothing to prepare" in err, err
