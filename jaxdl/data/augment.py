@@ -42,9 +42,11 @@ def parse_augment(spec: Mapping | None, dataset) -> dict[str, int | bool]:
     Returns {"shift": P, "flip": bool, "cutout": S} with only the ops asked for. Raises UserError for an
     unknown op, a bad value, or a dataset whose inputs are not images or whose targets are not labels.
     """
-    spec = dict(spec or {})
     if not spec:
         return {}
+    if not hasattr(spec, "keys"):  # a ConfigDict or dict
+        raise UserError(f"augment takes a dict of ops, e.g. {{'crop': 4, 'flip': True}}; got {spec!r}")
+    spec = dict(spec)
     unknown = sorted(set(spec) - set(OPS))
     if unknown:
         raise UserError(f"unknown augment op {unknown[0]!r}; choose from: {', '.join(OPS)}")

@@ -83,6 +83,7 @@ def test_augment_keeps_shapes_and_dtype_and_draws_from_data_key_and_step():
     ({"crop": True}, "augment crop must be an integer"),
     ({"flip": 1}, "augment flip must be True or False, got 1"),
     ({"crop": 2, "translate": 2}, "crop and translate are the same op"),
+    ("crop", "augment takes a dict of ops, e.g. {'crop': 4, 'flip': True}; got 'crop'"),
 ])
 def test_bad_augment_values_are_one_line_errors(spec, message):
     with pytest.raises(UserError) as e:
