@@ -32,7 +32,7 @@ from jaxdl.train.checkpoint import Checkpoints
 from jaxdl.train.loop import diverged_mask, init_states, make_programs, pad_for_eval
 from jaxdl.train.mesh import agree, fetch, is_primary, sync
 from jaxdl.train.preemption import StopRequest, stop_if_signalled
-from jaxdl.train.rundir import MetricsLog, NullLog, environment, prepare_workdir, write_json
+from jaxdl.train.rundir import MetricsLog, NullLog, environment, finished_summary, prepare_workdir, write_json
 from jaxdl.train.setup import build_experiment
 from jaxdl.train.state import TrainState
 from jaxdl.train.summary import masked, run_summary
@@ -82,6 +82,12 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *, quiet
         if not lock:
             resuming = prepare_workdir(workdir, to_json(cfg), overwrite, write=False)
         sync("jaxdl_workdir_ready")
+        finished = finished_summary(workdir, cfg.steps) if resuming else None
+        if finished is not None:  # a rerun of a completed run: it is left as it is
+            if not quiet and primary:
+                print(f"jaxdl: run {workdir} is complete ({cfg.steps} steps); nothing changed. To train further, "
+                      "rerun with a larger --config.steps", file=sys.stderr)
+            return finished
         checkpoints = Checkpoints(os.path.join(workdir, "checkpoints"), cfg.keep_checkpoints)
         cleanup.callback(checkpoints.close)
 
