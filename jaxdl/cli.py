@@ -129,6 +129,7 @@ def cmd_train(args, overrides) -> int:
     apply_overrides(config, overrides)
     platform.configure(deterministic=config.deterministic)  # before jax starts its backend
     init_distributed(args)
+    _import_model(config, args.config)
     resume = shlex.join(["jaxdl", *(a for a in args.argv if a != "--overwrite")])
     try:
         summary = train_and_evaluate(config, args.workdir, quiet=args.quiet, overwrite=args.overwrite)
@@ -156,6 +157,15 @@ def cmd_train(args, overrides) -> int:
     return 0
 
 
+def _import_model(config, config_path: str) -> None:
+    """A model named by import path is imported from sys.path, else from the config file's directory or the
+    working directory (the run records where: env.json's model_path)."""
+    from jaxdl.models import import_model, is_import_path
+
+    if is_import_path(config.model.get("name")):
+        import_model(config.model.name, [os.path.dirname(os.path.abspath(config_path)), os.getcwd()])
+
+
 def cmd_bench(args, overrides) -> int:
     import json
 
@@ -166,6 +176,7 @@ def cmd_bench(args, overrides) -> int:
     config = load_config(args.config)
     apply_overrides(config, overrides)
     platform.configure(deterministic=config.deterministic)  # before jax starts its backend
+    _import_model(config, args.config)
     report = bench(config, replicas=args.replicas, steps=args.steps, repeats=args.repeats,
                    sequential_baseline=not args.no_sequential)
     print(format_report(report))

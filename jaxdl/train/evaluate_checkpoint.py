@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 
@@ -10,6 +11,7 @@ import ml_collections
 
 from jaxdl.config import config_from_json
 from jaxdl.errors import UserError
+from jaxdl.models import import_model, is_import_path
 from jaxdl.train.checkpoint import Checkpoints
 from jaxdl.train.loop import diverged_mask, init_states, make_programs, pad_for_eval
 from jaxdl.train.rundir import write_json
@@ -28,6 +30,10 @@ def restore_run(workdir: str, step: int | None = None):
         raise UserError(f"{workdir} is not a jaxdl run directory (no config.json)")
     with open(config_path) as f:
         config = config_from_json(f.read())
+    if is_import_path(config.model.get("name")):  # a model from outside jaxdl: from where the run imported it
+        env_path = os.path.join(workdir, "env.json")
+        recorded = json.load(open(env_path)).get("model_path") if os.path.isfile(env_path) else None
+        import_model(config.model.name, [d for d in (recorded, os.getcwd()) if d])
     checkpoints = Checkpoints(os.path.join(workdir, "checkpoints"), read_only=True)
     available = checkpoints.steps()
     if not available:

@@ -27,6 +27,7 @@ from tqdm.auto import tqdm
 
 from jaxdl.config import to_json
 from jaxdl.errors import Interrupted, Preempted, StorageError, UserError
+from jaxdl.models import import_root
 from jaxdl.runs import load_run
 from jaxdl.train.checkpoint import Checkpoints
 from jaxdl.train.loop import diverged_mask, init_states, make_programs, pad_for_eval
@@ -115,7 +116,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *, quiet
                 if os.path.exists(os.path.join(workdir, "summary.json")):  # rewritten when the resumed run ends
                     os.remove(os.path.join(workdir, "summary.json"))
             else:
-                env = environment([r.__dict__ for r in exp.replicas], place.shape)
+                env = environment([r.__dict__ for r in exp.replicas], place.shape, import_root(cfg.model.name))
                 write_json(os.path.join(workdir, "env.json"), env)
             if hasattr(exp.dataset, "write_artifacts"):  # e.g. a text dataset's vocabulary, for later evaluation
                 exp.dataset.write_artifacts(workdir)

@@ -63,8 +63,10 @@ def git_commit() -> str | None:
         return None
 
 
-def environment(replicas: list[dict[str, Any]], mesh: dict[str, int] | None = None) -> dict[str, Any]:
-    """env.json: versions, devices, XLA flags, command, and `mesh`, the run's device layout ({}: one device)."""
+def environment(replicas: list[dict[str, Any]], mesh: dict[str, int] | None = None,
+                model_path: str | None = None) -> dict[str, Any]:
+    """env.json: versions, devices, XLA flags, command, and `mesh`, the run's device layout ({}: one device);
+    `model_path`: the directory a model named by import path was imported from (jaxdl.models.import_root)."""
     import flax
     import jax
     import optax
@@ -82,7 +84,7 @@ def environment(replicas: list[dict[str, Any]], mesh: dict[str, int] | None = No
         "command": sys.argv,
         "start_time": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "replicas": replicas,
-    }
+    } | ({"model_path": model_path} if model_path else {})
 
 
 def has_checkpoints(workdir: str) -> bool:
