@@ -1,4 +1,4 @@
-"""`jaxdl train | eval | bench | plot | transcribe | datasets`: the command line.
+"""`jaxdl train | eval | bench | plot | transcribe | predict | datasets`: the command line.
 
 Exit codes: 0 done; 2 bad input, a workdir in use by another run included (one line on stderr, nothing
 written); 3 every replica diverged; 4 a write failed (disk full, read-only, no permission: one line saying
@@ -229,6 +229,14 @@ def cmd_transcribe(args, overrides) -> int:
     return 0
 
 
+def cmd_predict(args, overrides) -> int:
+    from jaxdl.predict import predict
+
+    for query, answer in zip(args.queries, predict(args.workdir, args.queries, args.replica), strict=True):
+        print(f"{query}\t{answer}")
+    return 0
+
+
 def cmd_datasets(args, overrides) -> int:
     from jaxdl.data import list_datasets
 
@@ -275,6 +283,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--replica", type=int, default=0, help="which replica's parameters to use")
     p.add_argument("files", nargs="+", help="WAV files, 16 kHz")
     p.set_defaults(fn=cmd_transcribe)
+    p = sub.add_parser("predict", help="print a trained seq2seq run's answers to queries, e.g. '123+45'")
+    p.add_argument("--workdir", required=True, help="run directory of a finished 'seq2seq' run (addition)")
+    p.add_argument("--replica", type=int, default=0, help="which replica's parameters to use")
+    p.add_argument("queries", nargs="+", help="queries in the dataset's characters, e.g. 123+45")
+    p.set_defaults(fn=cmd_predict)
     p = sub.add_parser("datasets", help="list the datasets jaxdl knows")
     p.set_defaults(fn=cmd_datasets)
     return parser

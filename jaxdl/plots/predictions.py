@@ -1,5 +1,5 @@
-"""Task predictions drawn on their inputs: segmentation masks and detection boxes on digit scenes, and
-log-mel spectrograms with their transcripts."""
+"""Task predictions drawn on their inputs: segmentation masks and detection boxes on digit scenes,
+log-mel spectrograms with their transcripts, and a table of references beside predictions (seq2seq, CTC)."""
 
 from __future__ import annotations
 
@@ -124,5 +124,26 @@ def spectrogram_figure(frames: list[np.ndarray], titles: list[str]) -> Figure:
         ax.set_title(title, fontsize=9, loc="left")
         ax.set_yticks([])
         ax.set_xlabel("frame (10 ms)" if i == len(frames) - 1 else "")
+    fig.tight_layout()
+    return fig
+
+
+def predictions_figure(rows: list[tuple[str, str, str]], title: str = "") -> Figure:
+    """A table of (input, reference, prediction) strings, each prediction green where it equals its
+    reference and red where it does not."""
+    fig = Figure(figsize=(6.5, 0.8 + 0.28 * (len(rows) + 1)))
+    ax = fig.subplots()
+    ax.set_axis_off()
+    ax.set_xlim(0, 3)
+    ax.set_ylim(len(rows) + 0.5, -0.8)
+    for col, name in enumerate(("input", "reference", "prediction")):
+        ax.text(col, 0, name, fontweight="bold", fontsize=9, va="center")
+    for row, (inp, ref, pred) in enumerate(rows, 1):
+        ax.text(0, row, inp, family="monospace", fontsize=9, va="center")
+        ax.text(1, row, ref, family="monospace", fontsize=9, va="center")
+        ax.text(2, row, pred or "(empty)", family="monospace", fontsize=9, va="center",
+                color="tab:green" if pred == ref else "tab:red")
+    if title:
+        ax.set_title(title, fontsize=9, loc="left")
     fig.tight_layout()
     return fig
