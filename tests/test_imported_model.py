@@ -51,7 +51,8 @@ def user_files(tmp_path, monkeypatch):
         (mine / "cfg.py").write_text(CONFIG.format(name=name))
         return str(mine / "cfg.py")
 
-    return mine, config
+    yield mine, config
+    sys.modules.pop("my_models", None)
 
 
 def test_a_model_named_by_import_path_trains_and_later_commands_load_it(user_files, tmp_path, capsys):

@@ -83,12 +83,6 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *, quiet
         if not lock:
             resuming = prepare_workdir(workdir, to_json(cfg), overwrite, write=False)
         sync("jaxdl_workdir_ready")
-        finished = finished_summary(workdir, cfg.steps) if resuming else None
-        if finished is not None:  # a rerun of a completed run: it is left as it is
-            if not quiet and primary:
-                print(f"jaxdl: run {workdir} is complete ({cfg.steps} steps); nothing changed. To train further, "
-                      "rerun with a larger --config.steps", file=sys.stderr)
-            return finished
         checkpoints = Checkpoints(os.path.join(workdir, "checkpoints"), cfg.keep_checkpoints)
         cleanup.callback(checkpoints.close)
 
@@ -109,6 +103,12 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *, quiet
         if restored is not None:
             tree, step = restored
             states, data_keys, step = tree["states"], tree["data_keys"], int(step)
+        finished = finished_summary(workdir, step) if step == cfg.steps else None
+        if finished is not None:  # a rerun of a completed run (its newest good checkpoint is the end): left alone
+            if not quiet and primary:
+                print(f"jaxdl: run {workdir} is complete ({cfg.steps} steps); nothing changed. To train further, "
+                      "rerun with a larger --config.steps", file=sys.stderr)
+            return finished
         first_step = step
         if primary:
             if step:
