@@ -87,8 +87,8 @@ class CTCTask:
         if not final or not self.examples:
             return
         first = jax.tree_util.tree_map(lambda a: a[0], jax.device_get(states.params))
-        logits, lengths = self.apply(first, self.examples)
-        tokens, counts = jax.device_get(greedy_decode(logits, lengths))
+        transcribe = jax.jit(lambda params, batch: greedy_decode(*self.apply(params, batch)))  # one program
+        tokens, counts = jax.device_get(transcribe(first, self.examples))
         ex = self.examples
         refs = [decode_tokens(ex["labels"][i][: ex["label_lengths"][i]]) for i in range(len(tokens))]
         hyps = [decode_tokens(tokens[i][: counts[i]]) for i in range(len(tokens))]

@@ -94,13 +94,13 @@ def test_the_end_of_a_run_writes_test_transcripts_beside_their_references(tmp_pa
                 "label_lengths": np.array([2, 1], np.int32)}
     task = CTCTask(SpeechRNN(num_classes=11, conv_channels=(), hidden_size=8, num_layers=1), optax.adam(1e-2),
                    examples)
-    states = jax.tree_util.tree_map(lambda a: a[None], task.init(jax.random.PRNGKey(0), examples))  # 1 replica
+    states = jax.tree_util.tree_map(lambda a: a[None], jax.jit(task.init)(jax.random.PRNGKey(0), examples))
     task.write_artifacts(states, 7, str(tmp_path), final=True)  # what the driver calls at the end of a run
     lines = (tmp_path / "predictions.txt").read_text().splitlines()
     assert lines[:2] == ["# replica 0 at step 7, greedy decoding (plots/spectrograms.png)",
                          "# input\treference\tprediction\tright"]
-    logits, lengths = task.apply(jax.tree_util.tree_map(lambda a: a[0], states.params), examples)
-    tokens, counts = greedy_decode(logits, lengths)
+    logits, lengths = jax.jit(task.apply)(jax.tree_util.tree_map(lambda a: a[0], states.params), examples)
+    tokens, counts = jax.jit(greedy_decode)(logits, lengths)
     hyps = [decode_tokens(np.asarray(tokens[i][: int(counts[i])])) for i in range(2)]
     expected = [["test utterance 0", "24", hyps[0]], ["test utterance 1", "1", hyps[1]]]
     assert [line.split("\t")[:3] for line in lines[2:]] == expected
