@@ -9,7 +9,9 @@ TEST_WORKERS ?= 2
 # differently per instruction set; experiments/outcome_margins.py measures the margins)
 ISA ?= AVX
 
-.PHONY: demo test test-isa lint install clean
+PREPARE_STAMP := $(VENV)/.installed-prepare
+
+.PHONY: demo test test-isa test-prepare lint install install-prepare clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -21,6 +23,13 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 install: $(STAMP)
 
+# TensorFlow (tensorflow-cpu, ~1.4 GB) for `jaxdl prepare` only
+$(PREPARE_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[prepare]'
+	touch $(PREPARE_STAMP)
+
+install-prepare: $(PREPARE_STAMP)
+
 demo: $(STAMP)
 	$(BIN)/jaxdl train --config experiments/configs/mnist1d_cnn.py --workdir runs/demo --config.replicas=5
 
@@ -29,6 +38,11 @@ test: $(STAMP)
 
 test-isa: $(STAMP)
 	XLA_FLAGS="$$XLA_FLAGS --xla_cpu_max_isa=$(ISA)" $(BIN)/python -m pytest -n $(TEST_WORKERS) -m outcome
+
+# `jaxdl prepare` end to end offline (TFDS's mnist builder on IDX files the test writes); skipped by `make test`
+# where TensorFlow is not installed
+test-prepare: $(PREPARE_STAMP)
+	$(BIN)/python -m pytest -n 0 tests/data/test_prepare.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check jaxdl tests experiments

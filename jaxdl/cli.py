@@ -1,4 +1,4 @@
-"""`jaxdl train | eval | bench | plot | transcribe | predict | datasets`: the command line.
+"""`jaxdl train | eval | compare | bench | plot | transcribe | predict | datasets | prepare`: the command line.
 
 Exit codes: 0 done; 2 bad input, a workdir in use by another run included (one line on stderr, nothing
 written); 3 every replica diverged; 4 a write failed (disk full, read-only, no permission: one line saying
@@ -24,6 +24,7 @@ from jaxdl.errors import Interrupted, Preempted, StorageError, UserError
 from jaxdl.train import preemption
 from jaxdl.train.workdir import STORAGE_ERRNOS
 
+DATA_DIR_HELP = "TFDS data dir (default: $JAXDL_DATA_DIR, else ~/tensorflow_datasets)"
 USAGE = "jaxdl train --config PATH.py --workdir DIR [--config.key=value ...]"
 
 
@@ -75,25 +76,31 @@ def split_overrides(argv: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
 
 
 def format_table(summary: dict, workdir: str) -> str:
+    """The end-of-run table: one row per replica, then per sweep point with several seeds its mean ± std over
+    them (a run without a sweep is one point). Never a mean over sweep points."""
+    from jaxdl.compare import headline_keys
+    from jaxdl.sweeps import point_label, point_stats
+
     final = summary["final"]["test"]
-    # every task's own headline metrics (accuracy, mean_iou, digit_error_rate, ...) first, the loss last
-    keys = ([k for k in sorted(final) if k != "loss"] + [k for k in ("loss",) if k in final])[:4]
+    keys = headline_keys(final)
     lines = [f"run {workdir}: {len(summary['replicas'])} replica(s), {summary['steps']} steps, "
              f"{summary['wall_s']:.1f} s wall ({summary['compile_s']:.1f} s compile, "
              f"{summary['steps_per_s'] or 0:.0f} steps/s)"]
     width = {k: max(15, len("test " + k)) for k in keys}
-    num = lambda x: "nan" if x is None else f"{x:.4f}"  # a diverged replica has no metrics
+    num = lambda x: "nan" if x is None or x != x else f"{x:.4f}"  # a diverged replica has no metrics
     header = f"{'replica':>7}  {'seed':>4}  {'hparams':<28}" + "".join(f"  {'test ' + k:>{width[k]}}" for k in keys)
     lines += [header, "-" * len(header)]
     for r in summary["replicas"]:
-        hp = ", ".join(f"{k.split('.')[-1]}={v:g}" for k, v in r["hparams"].items()) or "-"
         vals = "".join(f"  {num(final[k][r['index']]):>{width[k]}}" for k in keys)
-        lines.append(f"{r['index']:>7}  {r['seed']:>4}  {hp:<28}{vals}")
-    if len(summary["replicas"]) > 1:  # one replica: its row is the result (a std of 0 would say nothing)
+        lines.append(f"{r['index']:>7}  {r['seed']:>4}  {point_label(r['hparams']):<28}{vals}")
+    # one seed: its row is the result (a std of one value says nothing)
+    means = [p for p in point_stats(summary["replicas"], final) if len(p["replicas"]) > 1]
+    if means:
         lines.append("-" * len(header))
-        ms = summary["final_mean_std"]["test"]
-        lines.append(f"{'mean ± std':>7}  {'':>4}  {'':<28}"
-                     + "".join(f"  {num(ms[k]['mean']) + '±' + num(ms[k]['std']):>{width[k]}}" for k in keys))
+        for p in means:
+            ms = p["test"]
+            lines.append(f"{'mean ± std':>7}  {'':>4}  {point_label(p['hparams']):<28}"
+                         + "".join(f"  {num(ms[k]['mean']) + '±' + num(ms[k]['std']):>{width[k]}}" for k in keys))
     return "\n".join(lines)
 
 
@@ -214,10 +221,40 @@ def cmd_eval(args, overrides) -> int:
     platform.configure(deterministic=_run_is_deterministic(args.workdir))  # before jax starts its backend
     result = evaluate_workdir(args.workdir, args.step)
     print(f"checkpoint {result['checkpoint']} (step {result['step']}), test split:")
+    from jaxdl.sweeps import point_label
+
+    points = result["points"]
     for k, v in sorted(result["metrics"].items()):
-        ms = result["mean_std"][k]
-        spread = f"   mean {ms['mean']:.4f} ± {ms['std']:.4f}" if len(v) > 1 else ""  # no std of one replica
-        print(f"  {k:>10}: {' '.join('nan' if x is None else f'{x:.4f}' for x in v)}{spread}")
+        print(f"  {k:>10}: {' '.join('nan' if x is None else f'{x:.4f}' for x in v)}")
+        for p in points:
+            if len(p["replicas"]) > 1:  # no std of one replica
+                ms = p["test"][k]
+                where = f" at {point_label(p['hparams'])}" if len(points) > 1 else ""
+                print(f"  {'':>10}  mean {ms['mean']:.4f} ± {ms['std']:.4f} over {len(p['replicas'])} seeds{where}")
+    return 0
+
+
+def cmd_compare(args, overrides) -> int:
+    from jaxdl import compare
+
+    runs = compare.load_runs(args.workdirs)
+    rows, metrics = compare.compare_rows(runs), compare.metric_names(runs)
+    if args.plot:
+        from jaxdl import plots
+
+        panels = [("train", "loss")] + [("test", k) for k in metrics[:1] if k != "loss"]
+        try:
+            plots.save(plots.compare_runs_figure(runs, panels=panels), args.plot)
+        except OSError as e:
+            raise UserError(f"cannot write {args.plot}: {e.strerror or e}") from None
+    if args.json:
+        from jaxdl.train.rundir import to_jsonable
+
+        print(json.dumps(to_jsonable(rows), indent=2))
+    elif args.csv:
+        print(compare.csv_text(rows, metrics), end="")
+    else:
+        print(compare.format_rows(rows, metrics))
     return 0
 
 
@@ -238,9 +275,35 @@ def cmd_predict(args, overrides) -> int:
 
 
 def cmd_datasets(args, overrides) -> int:
-    from jaxdl.data import list_datasets
+    from jaxdl.data.load import DATASETS, describe, listed, resolve_data_dir
 
-    print("\n".join(list_datasets()))
+    families = [n for n, s in DATASETS.items() if s.configs]
+
+    data_dir = resolve_data_dir(args.data_dir)
+    rows = [describe(name, data_dir) for name in listed(data_dir)]
+    width = max(len(r["name"]) for r in rows)
+    print(f"data dir {data_dir} (--data_dir, else $JAXDL_DATA_DIR, else ~/tensorflow_datasets)")
+    for r in rows:
+        if r["prepared"]:
+            state = "prepared    " + ", ".join(f"{k} {v:,}" for k, v in sorted(r["splits"].items()))
+        elif r["kind"] == "embedded":
+            state = "not yet     generated offline on first use"
+        else:
+            name = r["name"] + ("/CONFIG" if r["name"] in families else "")
+            state = f"not here    jaxdl prepare {name}" + (f" --data_dir {args.data_dir}" if args.data_dir else "")
+        print(f"{r['name']:<{width}}  {r['kind']:<8}  {state}")
+    return 0
+
+
+def cmd_prepare(args, overrides) -> int:
+    from jaxdl.data.load import describe, prepare_dataset
+
+    # urllib3 warns at each of TFDS's download retries, also from download threads still running after a
+    # failure was reported (one line, below)
+    logging.getLogger("urllib3").setLevel(logging.ERROR)
+    path, now = prepare_dataset(args.name, args.data_dir)
+    sizes = ", ".join(f"{k} {v:,}" for k, v in sorted(describe(args.name, args.data_dir)["splits"].items()))
+    print(f"{args.name} {'prepared' if now else 'already prepared'} in {path} ({sizes})")
     return 0
 
 
@@ -252,7 +315,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workdir", required=True, help="run directory")
     p.add_argument("--overwrite", action="store_true",
                    help="start afresh in workdir, replacing the run (and checkpoints) there")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--quiet", action="store_true",
+                   help="print only the final table (no progress bar on a terminal, no progress lines in a log)")
     g = p.add_argument_group("multi-process (jax.distributed; needs --config.mesh)")
     g.add_argument("--coordinator", default=None, help="HOST:PORT of process 0's coordination service")
     g.add_argument("--num_processes", type=int, default=None, help="number of processes")
@@ -277,6 +341,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workdir", required=True, help="run directory")
     p.add_argument("--step", type=int, default=None, help="checkpoint step (default: the newest good one)")
     p.set_defaults(fn=cmd_eval)
+    p = sub.add_parser("compare", help="one table of several runs: config differences, final test metrics "
+                       "per sweep point (mean ± std over seeds), wall time",
+                       usage="jaxdl compare DIR [DIR ...] [--csv | --json] [--plot FILE]")
+    p.add_argument("workdirs", nargs="+", metavar="DIR", help="run directories")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--csv", action="store_true", help="print CSV instead of the table")
+    fmt.add_argument("--json", action="store_true", help="print JSON instead of the table")
+    p.add_argument("--plot", default=None, metavar="FILE",
+                   help="also write a PNG overlaying the runs' learning curves (one band per run and sweep point)")
+    p.set_defaults(fn=cmd_compare)
     p = sub.add_parser("transcribe", help="print transcripts of 16 kHz WAV files from a trained CTC run")
     p.add_argument("--workdir", required=True, help="run directory of a finished 'ctc' run")
     p.add_argument("--beam", type=int, default=0, help="prefix beam search of this width (0: greedy)")
@@ -288,8 +362,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--replica", type=int, default=0, help="which replica's parameters to use")
     p.add_argument("queries", nargs="+", help="queries in the dataset's characters, e.g. 123+45")
     p.set_defaults(fn=cmd_predict)
-    p = sub.add_parser("datasets", help="list the datasets jaxdl knows")
+    p = sub.add_parser("datasets", help="list the datasets jaxdl knows: kind, prepared or not, split sizes")
+    p.add_argument("--data_dir", default=None, help=DATA_DIR_HELP)
     p.set_defaults(fn=cmd_datasets)
+    p = sub.add_parser("prepare", help="download and prepare a standard dataset with TFDS (needs the prepare extra)",
+                       usage="jaxdl prepare NAME [--data_dir DIR]")
+    p.add_argument("name", help="a dataset `jaxdl datasets` lists, e.g. mnist or ted_hrlr_translate/pt_to_en")
+    p.add_argument("--data_dir", default=None, help=DATA_DIR_HELP)
+    p.set_defaults(fn=cmd_prepare)
     return parser
 
 

@@ -1,7 +1,9 @@
 """The one run-directory loader. Notebooks, plots, benchmarks and table scripts read runs through it.
 
-A run directory holds config.json, env.json, metrics.jsonl, summary.json (when finished), checkpoints/,
-tensorboard/ and plots/. In metrics.jsonl every metric is a list over replicas ([K] values), always.
+A run directory holds config.json (with the resolved, absolute data_dir), env.json (its "data": the dataset's
+name, data dir, TFDS version and fingerprint, `jaxdl.data.load.data_record`), metrics.jsonl, summary.json
+(when finished), checkpoints/, tensorboard/ and plots/. In metrics.jsonl every metric is a list over
+replicas ([K] values), always.
 Generative runs also hold samples.npy (float32 [K * N, H, W, C], replica-major) with samples_meta.json
 ({"range": [0, 1], "shape": [...], "replicas": K, "per_replica": N, ...}); see `Run.samples`. A table run
 directory (several runs composed by a script) holds table.json, read by `load_table`.
@@ -17,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from jaxdl.errors import UserError
+from jaxdl.sweeps import point_stats, points
 
 
 @dataclasses.dataclass
@@ -64,6 +67,57 @@ class Run:
                 if v not in out.setdefault(k, []):
                     out[k].append(v)
         return out
+
+    @property
+    def points(self) -> list[dict[str, Any]]:
+        """The run's sweep points (jaxdl/sweeps.py): [{"point", "hparams", "replicas", "seeds"}]; one without a
+        sweep."""
+        return points((self.summary or self.env).get("replicas", []))  # [] for a run that has not started
+
+    def records(self) -> list[dict[str, Any]]:
+        """One record per replica: "replica", "point", "seed", each swept hyperparameter by its config key
+        ("optimizer.learning_rate"), "status", "step" and "test_<metric>" for each final test metric.
+
+        From summary.json when the run finished; else from the last test evaluation in metrics.jsonl, with
+        status "unfinished" (no test metrics before the first one). A diverged replica's metrics are NaN.
+        """
+        status = {r["index"]: r.get("status", "unfinished") for r in self.replicas} if self.summary else {}
+        if self.summary:
+            step, final = self.summary["steps"], self.summary["final"]["test"]
+        else:
+            tests = [m for m in self.metrics if m["split"] == "test"]
+            step = tests[-1]["step"] if tests else max((m["step"] for m in self.metrics), default=0)
+            final = {k: v for k, v in tests[-1].items() if k not in ("step", "split")} if tests else {}
+        out = []
+        for p in self.points:
+            for index, seed in zip(p["replicas"], p["seeds"], strict=True):
+                row = {"replica": index, "point": p["point"], "seed": seed, **p["hparams"],
+                       "status": status.get(index, "unfinished"), "step": step}
+                row.update({f"test_{k}": np.nan if v[index] is None else float(v[index]) for k, v in final.items()})
+                out.append(row)
+        return sorted(out, key=lambda row: row["replica"])
+
+    def table(self):
+        """`records()` as a pandas DataFrame (one row per replica, the sweep values as columns: e.g.
+        `run.table().groupby("optimizer.learning_rate")["test_accuracy"].mean()`), or the list of records itself
+        when pandas is not installed (jaxdl does not depend on it). pandas' `std` is the sample std (ddof=1);
+        summary.json's is the population std (ddof=0)."""
+        try:
+            import pandas
+        except ImportError:
+            return self.records()
+        return pandas.DataFrame.from_records(self.records())
+
+    def point_stats(self) -> list[dict[str, Any]]:
+        """Mean ± std of each final test metric over each sweep point's seeds (jaxdl.sweeps.point_stats), of
+        the final evaluation, or of the last one logged while the run is unfinished."""
+        if self.summary and "points" in self.summary:
+            return self.summary["points"]
+        records = self.records()
+        metrics = {k[len("test_"):]: [r[k] for r in records] for k in (records[0] if records else {})
+                   if k.startswith("test_")}
+        return point_stats([{"index": r["replica"], "seed": r["seed"], "status": r["status"],
+                             "hparams": {k: r[k] for k in self.sweep}} for r in records], metrics)
 
     def samples(self, replica: int = 0) -> tuple[np.ndarray, dict[str, Any]] | None:
         """(samples float32 [N, H, W, C], samples_meta.json or {}) of one replica, or None without samples.npy.

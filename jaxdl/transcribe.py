@@ -4,8 +4,8 @@ trained CTC run.
 Parameters come from the run's newest good checkpoint through `restore_run` (the one restore path, as for
 `jaxdl eval`). A run of K replicas holds K models; `--replica` picks one, default 0: the run's first seed,
 a fixed choice rather than the best by a test metric (picking on the test split would make its numbers
-optimistic). Restoring rebuilds the run's experiment, so it loads the run's dataset (preparing an
-embedded one on first use).
+optimistic). Restoring rebuilds the run's experiment, so it loads the run's dataset from the data dir
+the run recorded (one line, exit 2, when it is gone from there).
 """
 
 from __future__ import annotations

@@ -98,6 +98,15 @@ TINY_RUN_CONFIG = os.path.join(ROOT, "tests", "configs", "tiny_mlp.py")
 
 
 @pytest.fixture(scope="session")
+def sweep_run_dir(tmp_path_factory, data_dir):
+    """A finished tiny sweep (jaxdl.standins.tiny_sweep_run: MNIST-1D MLP, 2 seeds x learning rates 1e-3,
+    3e-3, 1e-2, 40 steps; replica 2 * point + seed). Read-only: tests that change a run copy it first."""
+    from jaxdl import standins
+
+    return standins.tiny_sweep_run(str(tmp_path_factory.mktemp("sweep") / "run"))
+
+
+@pytest.fixture(scope="session")
 def tiny_run(tmp_path_factory, data_dir):
     """A finished, uninterrupted run of tests/configs/tiny_mlp.py (2 replicas, 120 steps, checkpoints at
     40/80/120). Read-only: tests that change a run copy it first."""
@@ -195,7 +204,7 @@ def _assert_same_run(workdir, reference):
     metrics, and every leaf of the final checkpoint (params, model state, optimizer state, rng, data keys)."""
     assert read_bytes(os.path.join(workdir, "metrics.jsonl")) == read_bytes(os.path.join(reference, "metrics.jsonl"))
     a, b = (json.load(open(os.path.join(w, "summary.json"))) for w in (workdir, reference))
-    for key in ("final", "final_mean_std", "final_stats", "steps", "status"):
+    for key in ("final", "points", "final_stats", "steps", "status"):
         assert a[key] == b[key], key
     for x, y in zip(final_state(workdir), final_state(reference), strict=True):
         np.testing.assert_array_equal(x, y)

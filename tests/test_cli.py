@@ -61,8 +61,9 @@ def test_console_script_prints_no_traceback(tmp_path):
 def test_train_prints_table(tmp_path, capsys):
     assert main(["train", "--config", CFG, "--workdir", str(tmp_path / "w"), "--quiet",
                  "--config.replicas=2", *SMALL]) == 0
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
     assert "mean ± std" in out and "test accuracy" in out
+    assert "jaxdl: step" not in err  # --quiet: only the final table
     summary = json.load(open(tmp_path / "w" / "summary.json"))
     one = format_table(dict(summary, replicas=summary["replicas"][:1]), "w")  # a 1-replica run: no std
     assert "test accuracy" in one and "±" not in one and len(one.splitlines()) == 4
@@ -76,6 +77,7 @@ MORE_BAD = {
     "zero learning rate": ["--config", CFG, "--config.optimizer.learning_rate=0.0"],
     "checkpoint_every not a multiple of log_every": ["--config", CFG, "--config.checkpoint_every=15"],
     "sweep values not a list": ["--config", CFG, "--config.sweep={'optimizer.learning_rate': 0.1}"],
+    "sweep values repeat": ["--config", CFG, "--config.sweep={'optimizer.learning_rate': [0.1, 0.1]}"],
 }
 
 
@@ -172,3 +174,20 @@ def test_a_workdir_path_too_long_for_the_os_leaves_no_directories(tmp_path, caps
     assert main(["train", "--config", CFG, "--workdir", str(long), *SMALL]) == 2
     assert_one_error_line(capsys)
     assert os.listdir(tmp_path) == []
+
+
+def test_progress_reaches_a_log_file_one_line_per_chunk(tmp_path, capsys):
+    """stderr is not a terminal here (captured), as when a cluster job writes it to a file: no bar, but a line
+    per log_every chunk with the train loss of each sweep point, steps/s and the time left."""
+    assert main(["train", "--config", TINY, "--workdir", str(tmp_path / "w"), "--config.steps=40",
+                 "--config.replicas=1", "--config.sweep={'optimizer.learning_rate': [1e-3, 1e-2]}"]) == 0
+    out, err = capsys.readouterr()
+    lines = [ln for ln in err.splitlines() if ln.startswith("jaxdl: step")]
+    assert [ln.split()[2] for ln in lines] == ["20/40", "40/40"] and "\r" not in err  # no tqdm bar
+    logged = [m for m in map(json.loads, open(tmp_path / "w" / "metrics.jsonl")) if m["split"] == "train"]
+    for line, row in zip(lines, logged, strict=True):
+        words = line.split()
+        assert words[3:7] == ["train", "loss", "by", "sweep"] and words[8:10] == [f"{x:.4f}" for x in row["loss"]]
+        assert float(words[10]) > 0 and words[11] == "steps/s" and words[12] == "ETA"
+    assert lines[-1].endswith("ETA 0:00:00")
+    assert out.count("mean ± std") == 0 and "learning_rate=0.01" in out  # one seed per point: no std

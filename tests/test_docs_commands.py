@@ -16,7 +16,7 @@ three ways, and a command none of them claims fails `test_every_command_is_handl
   known; for the scripts in experiments/, the script compiles, takes each flag shown, and each path shown
   exists.
 - **not run**, with the reason in NOT_RUN: `make demo` / `make test` (the suite itself), installing
-  packages, preparing TFDS data with TensorFlow, and the cluster launchers (srun, gcloud).
+  packages (`make install-prepare`, `make test-prepare`), and the cluster launchers (srun, gcloud).
 
 Budget: about a minute of CPU in all; most of it the shared run, the bench and the table.
 """
@@ -42,10 +42,11 @@ JAXDL = ("jaxdl", ".venv/bin/jaxdl")
 PYTHON = ("python", "python3", ".venv/bin/python")
 PAPERMILL = ("papermill", ".venv/bin/papermill")
 NOT_RUN = {  # first word(s) -> why the test does not run it
+    "make install-prepare": "installs TensorFlow from the package registry",
+    "make test-prepare": "installs TensorFlow, then runs tests/data/test_prepare.py (CI runs it: .ci/run)",
     "make demo": "the demo itself (minutes of training; `make test` is the suite running this test)",
     "make test": "the test suite itself",
     "pip install": "installs from the package registry",
-    "tfds build": "prepares a dataset with TensorFlow and the network, neither of which is here",
     "srun": "needs a SLURM cluster",
     "gcloud": "needs a TPU pod slice",
 }
@@ -117,6 +118,10 @@ def kind(text):
             return "run", "shared run"
         if cmd == "bench" and argv[argv.index("--config") + 1].endswith("mnist_mlp.py"):
             return "run", "bench"
+        if cmd == "compare":
+            return "check", "compares runs the docs train elsewhere (tests/test_compare.py runs it)"
+        if cmd == "prepare":
+            return "check", "downloads with TensorFlow and the network"
         if cmd == "transcribe":
             return "check", "needs a trained spoken_digits run (minutes) and a WAV of yours"
         if cmd == "predict":
@@ -168,6 +173,8 @@ def check_jaxdl(argv):
 
     rest, overrides = cli.split_overrides(argv[1:])
     args = cli.build_parser().parse_args(rest)
+    if args.command == "prepare":
+        assert args.name.split("/")[0] in list_datasets(), f"unknown dataset {args.name}"
     if args.command not in ("train", "bench"):
         assert not overrides, "only train and bench take --config.* overrides"
         return

@@ -5,20 +5,21 @@ import json
 import os
 import shutil
 
+import matplotlib.colors
 import matplotlib.image
 import numpy as np
 import pytest
 
-from jaxdl import plots, standins, tables
+from jaxdl import plots, tables
 from jaxdl.cli import main
 from jaxdl.errors import UserError
 from jaxdl.runs import load_run, load_table
 
 
 @pytest.fixture(scope="module")
-def sweep_run(tmp_path_factory):
+def sweep_run(sweep_run_dir):
     """2 seeds x 3 learning rates, 40 steps: 6 replicas in one program."""
-    return load_run(standins.tiny_sweep_run(str(tmp_path_factory.mktemp("sweep"))))
+    return load_run(sweep_run_dir)
 
 
 def copy_run(run, dest):
@@ -67,12 +68,41 @@ def test_sweep_figure_refuses_a_run_without_sweep(sweep_run, tmp_path):
         plots.sweep_figure(run)
 
 
-def test_confusion_figure_writes_the_runs_counts(sweep_run):
-    conf = plots.run_confusion(sweep_run)
-    assert conf.shape == (10, 10) and conf.sum() == 6 * 1000  # summed over replicas, every test example once
-    fig = plots.confusion_figure(conf)
-    texts = [float(t.get_text()) for t in fig.axes[0].texts]
-    np.testing.assert_array_equal(np.reshape(texts, (10, 10)), conf)
+def test_confusion_figure_has_a_panel_per_sweep_point_with_its_counts(sweep_run):
+    conf, titles = plots.run_confusion(sweep_run)
+    per_replica = np.asarray(sweep_run.summary["final_stats"]["confusion"])  # [6, 10, 10]
+    assert conf.shape == (3, 10, 10)  # one per learning rate, never summed across them
+    np.testing.assert_array_equal(conf, per_replica.reshape(3, 2, 10, 10).sum(1))  # replica = 2 * point + seed
+    assert [t.split(":")[0] for t in titles] == ["learning_rate=0.001", "learning_rate=0.003", "learning_rate=0.01"]
+    fig = plots.confusion_figure(conf, titles)
+    panels = [ax for ax in fig.axes if ax.images]
+    assert [ax.get_title() for ax in panels] == titles
+    for ax, counts in zip(panels, conf, strict=True):
+        np.testing.assert_array_equal(np.reshape([float(t.get_text()) for t in ax.texts], (10, 10)), counts)
+    one = plots.confusion_figure(conf[0], "one")  # [C, C] and one title: one panel, as notebooks call it
+    assert [ax.get_title() for ax in one.axes if ax.images] == ["one"]
+
+
+def test_learning_curves_have_one_band_per_sweep_point(sweep_run):
+    fig = plots.learning_curves_figure(sweep_run)
+    ax = next(a for a in fig.axes if a.get_title() == "test accuracy")
+    steps, acc = sweep_run.series("test", "accuracy")
+    assert len(ax.collections) == 3  # one ± std band per learning rate, none over all six replicas
+    means = [line for line in ax.lines if line.get_linewidth() == 2]
+    assert [m.get_label().split(" ")[0] for m in means] == ["learning_rate=0.001", "learning_rate=0.003",
+                                                            "learning_rate=0.01"]
+    for p, (line, band) in enumerate(zip(means, ax.collections, strict=True)):
+        np.testing.assert_allclose(line.get_ydata(), acc[:, 2 * p:2 * p + 2].mean(1))
+        assert matplotlib.colors.same_color(band.get_facecolor()[0][:3], line.get_color())
+
+
+def test_compare_runs_figure_bands_each_run_and_sweep_point(sweep_run, tiny_run):
+    fig = plots.compare_runs_figure({"sweep": sweep_run, "tiny": load_run(tiny_run)},
+                                    panels=[("train", "loss"), ("test", "accuracy")])
+    for ax in fig.axes:
+        labels = [line.get_label() for line in ax.lines]
+        assert labels == [f"sweep learning_rate={lr} (K=2)" for lr in ("0.001", "0.003", "0.01")] + ["tiny (K=2)"]
+        assert len(ax.collections) == 4
 
 
 def test_samples_in_both_layouts_and_their_grid(sweep_run, tmp_path):
@@ -136,6 +166,17 @@ def test_jaxdl_plot_on_a_run_that_has_not_started(sweep_run, tmp_path, capsys):
     shutil.copy(os.path.join(sweep_run.path, "config.json"), workdir)
     assert main(["plot", "--workdir", str(workdir)]) == 0
     assert "nothing to plot" in capsys.readouterr().out
+
+
+def test_sweep_figure_of_two_keys_never_averages_over_the_other(sweep_run, tmp_path):
+    run = copy_run(sweep_run, tmp_path / "run")
+    for r in run.summary["replicas"]:  # as if the seed axis were a second swept key: momentum 0.8 or 0.9
+        r["hparams"]["optimizer.momentum"] = [0.8, 0.9][r["seed"]]
+    ax = plots.sweep_figure(run).axes[0]
+    final = run.final().reshape(3, 2)  # [learning rate, momentum]
+    assert [line.get_label() for line in ax.lines] == ["mean, momentum=0.8", "mean, momentum=0.9"]
+    for m, line in enumerate(ax.lines):
+        np.testing.assert_allclose(line.get_ydata(), final[:, m])
 
 
 def _extent(artist, fig):

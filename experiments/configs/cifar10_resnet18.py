@@ -1,7 +1,7 @@
 """CIFAR-10, ResNet-18 with the CIFAR stem (3x3 conv, no max-pool), SGD + Nesterov 0.1, cosine, wd 5e-4,
-label smoothing 0.1. Needs the TFDS data: TFDS encodes images through TensorFlow when it *prepares* a
-dataset, so prepare `cifar10` once on a machine with network and TensorFlow
-(`tfds build cifar10 --file_format=array_record --data_dir=DIR`); jaxdl then reads it without TensorFlow:
+label smoothing 0.1. Needs the TFDS data, prepared once with
+`jaxdl prepare cifar10 --data_dir DIR` (network and the prepare extra, TensorFlow); jaxdl then reads it
+without TensorFlow:
 
     jaxdl train --config experiments/configs/cifar10_resnet18.py --workdir runs/cifar10_resnet18 \
         --config.data_dir=/path/to/tensorflow_datasets

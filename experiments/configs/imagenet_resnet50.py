@@ -3,9 +3,11 @@ label smoothing 0.1: the shape of issue #5's accelerator benchmark (synthetic da
 
     jaxdl bench --config experiments/configs/imagenet_resnet50.py --config.dtype=bfloat16 --json r50.json
 
-This config is for benchmarks; no accuracy is claimed. `jaxdl train` cannot run it yet: `imagenet2012` is
-not among jaxdl's datasets (`jaxdl datasets`), so it stops with "unknown dataset" (exit 2), and jaxdl has no
-image augmentation or streaming input pipeline (a split is loaded whole into memory).
+This config is for benchmarks; no accuracy is claimed. `jaxdl train` needs imagenet2012 prepared: put
+ILSVRC2012_img_train.tar and ILSVRC2012_img_val.tar into DIR/downloads/manual, then
+`jaxdl prepare imagenet2012 --data_dir DIR`. jaxdl has no streaming input pipeline: it loads train and
+validation whole into memory, centre-cropped and resized to config.dataset.image_size (224: ~200 GB; a
+machine with less memory is refused in one line), so only a smaller image_size fits most machines.
 """
 
 from jaxdl.config import base_config

@@ -5,11 +5,10 @@ their first 256 words, embedding 128 + one bidirectional LSTM (hidden 128), mean
     jaxdl train --config experiments/configs/imdb_lstm.py --workdir runs/imdb_lstm \
         --config.data_dir=DIR_WITH_imdb_reviews_AS_ARRAY_RECORD
 
-NOT RUN HERE: the machine this was written on is offline and has no copy of imdb_reviews (and TFDS without
-TensorFlow cannot prepare it); the pipeline is tested end to end on mock data only. Expected on the real
-data, from published results for comparable bi-LSTMs on truncated reviews: about 0.85-0.88 test accuracy
-after a few epochs (3 epochs = 1170 steps at batch 64). Prepare the data elsewhere with
-`tfds build imdb_reviews --file_format=array_record`.
+NOT RUN HERE: the machine this was written on is offline and has no copy of imdb_reviews; the pipeline is
+tested end to end on mock data only. Expected on the real data, from published results for comparable
+bi-LSTMs on truncated reviews: about 0.85-0.88 test accuracy after a few epochs (3 epochs = 1170 steps at
+batch 64). Prepare the data with `jaxdl prepare imdb_reviews --data_dir DIR`.
 """
 
 from jaxdl.config import base_config

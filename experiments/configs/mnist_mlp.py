@@ -1,4 +1,4 @@
-"""MNIST (TFDS `mnist`, downloaded once into the data dir) with an MLP 784-256-256-10, Adam 1e-3, batch 128.
+"""MNIST (TFDS `mnist`, prepared once with `jaxdl prepare mnist`) with an MLP 784-256-256-10, Adam 1e-3, batch 128.
 
     jaxdl train --config experiments/configs/mnist_mlp.py --workdir runs/mnist_mlp --config.replicas=5
 

@@ -7,11 +7,11 @@ classes per pixel (0 background, 1 pet, 2 border), per-pixel cross-entropy, Adam
 
 Add `--config.dataset.image_size=128` for the loader's default size. NOT RUN HERE: no real-data figure
 was measured for this config. The machine it was written on is offline and holds no copy of
-oxford_iiit_pet (TFDS without TensorFlow cannot prepare it either); the loading code and a few training
+oxford_iiit_pet; the loading code and a few training
 steps are tested end to end under tfds.testing.mock_data and on a prepared fake copy
-(tests/data/test_pets.py). Prepare the data elsewhere with
-`tfds build oxford_iiit_pet --file_format=array_record` and point --config.data_dir at it. Without it the
-command stops with one line naming the dataset and --config.data_dir (exit 2).
+(tests/data/test_pets.py). Prepare the data with
+`jaxdl prepare oxford_iiit_pet --data_dir DIR` (network and the prepare extra). Without it the command
+stops with one line giving that command (exit 2).
 Test metrics: pixel_accuracy and mean_iou over the 3 classes; plots/segmentation.png draws predictions.
 """
 

@@ -9,8 +9,8 @@ with attention, teacher forcing for training, greedy decoding for evaluation.
 
 NO REAL-DATA FIGURE HAS BEEN MEASURED: the machine this was written on is offline and has no copy of
 ted_hrlr_translate; the pipeline (load_dataset -> vocabulary -> seq2seq task -> run directory) is tested
-end to end on tfds.testing.mock_data only (tests/data/test_translation.py). Prepare the data elsewhere
-with `tfds build ted_hrlr_translate/pt_to_en --file_format=array_record`. Expect token accuracy (teacher
+end to end on tfds.testing.mock_data only (tests/data/test_translation.py). Prepare the data
+with `jaxdl prepare ted_hrlr_translate/pt_to_en --data_dir DIR`. Expect token accuracy (teacher
 forced) well below 1 and sequence accuracy (a whole sentence exactly right) near 0: this is a word-level
 model without beam search or BLEU, a plumbing check for real text, not a translation benchmark. The
 tokenizer keeps letters and digits (Unicode) and drops punctuation.

@@ -1,14 +1,18 @@
 """load_dataset: embedded and standard TFDS datasets read whole into numpy through TFDS data sources.
 
 No TensorFlow: every dataset is read with `builder.as_data_source()` over array_record files.
-Embedded datasets (mnist1d, digits) are generated into the data dir on first use. Standard TFDS datasets
-must already be prepared there in array_record format; jaxdl downloads only when asked (download=True).
+Embedded datasets (mnist1d, digits, ...) are generated into the data dir on first use. Standard TFDS datasets
+are prepared there once by `prepare_dataset` (`jaxdl prepare NAME`: TFDS's own builder, which needs
+TensorFlow, the `prepare` extra). `data_record` fingerprints a prepared copy for the run directory;
+`check_data` refuses one that is gone or changed.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
+import importlib.util
 import logging
 import os
 import sys
@@ -21,6 +25,9 @@ from jaxdl.data.addition_builder import CHARS, Addition
 from jaxdl.data.dataset import Dataset
 from jaxdl.data.digit_scenes_builder import DigitScenes
 from jaxdl.data.digits_builder import Digits
+from jaxdl.data.imagenet import OPTIONS as IMAGENET_OPTIONS
+from jaxdl.data.imagenet import SPLITS as IMAGENET_SPLITS
+from jaxdl.data.imagenet import read_imagenet
 from jaxdl.data.mnist1d_builder import Mnist1d
 from jaxdl.data.pets import OPTIONS as PET_OPTIONS
 from jaxdl.data.pets import read_pet_segmentation
@@ -32,6 +39,7 @@ from jaxdl.errors import UserError
 SPLITS = ("train", "test")
 _CHUNK = 4096  # examples decoded per data-source call
 _RANDOM_ACCESS = tfds.core.file_adapters.FileFormat.with_random_access()  # array_record, parquet
+INSTALL_PREPARE = "pip install -e '.[prepare]'"  # in the jaxdl checkout; `make install-prepare` runs it
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,6 +54,7 @@ class Source:
     configs: bool = False  # also "name/config" (a TFDS builder config, e.g. ted_hrlr_translate/pt_to_en)
     open_prepared: Callable[[str, str], tfds.core.DatasetBuilder] | None = None  # (name, data_dir) -> builder,
     # for a prepared copy that tfds.builder cannot open without TensorFlow
+    splits: tuple[str, str] = SPLITS  # the stored (train, test) splits jaxdl reads
 
 
 def _sources(builder: tfds.core.DatasetBuilder) -> list:
@@ -121,6 +130,10 @@ DATASETS: dict[str, Source] = {
     # photos + trimaps, resized to config.dataset.image_size (jaxdl.data.pets)
     "oxford_iiit_pet": Source(lambda builder, name, options: read_pet_segmentation(_sources(builder), name, **options),
                               PET_OPTIONS),
+    # manual download; photos centre-cropped and resized to config.dataset.image_size (jaxdl.data.imagenet),
+    # evaluated on the validation split (TFDS's test split has no labels)
+    "imagenet2012": Source(lambda builder, name, options: read_imagenet(builder, name, **options), IMAGENET_OPTIONS,
+                           splits=IMAGENET_SPLITS),
 }
 
 
@@ -139,15 +152,28 @@ def list_datasets() -> list[str]:
     return list(DATASETS)
 
 
-def load_dataset(name: str, data_dir: str | None = None, *, download: bool = False, **options) -> Dataset:
+def listed(data_dir: str | None = None) -> list[str]:
+    """`list_datasets()` with each family of builder configs (ted_hrlr_translate) replaced by the configs
+    prepared in data_dir ("ted_hrlr_translate/pt_to_en"), when there are any."""
+    data_dir = resolve_data_dir(data_dir)
+    names = []
+    for name, source in DATASETS.items():
+        family = os.path.join(data_dir, name)
+        found = sorted(c for c in os.listdir(family) if os.path.isdir(os.path.join(family, c))) \
+            if source.configs and os.path.isdir(family) else []
+        names += [f"{name}/{c}" for c in found] or [name]
+    return names
+
+
+def load_dataset(name: str, data_dir: str | None = None, **options) -> Dataset:
     """Loads the whole train and test splits of `name` into host memory.
 
     `options` (from config.dataset besides its name) only for text datasets (max_len, vocab_size),
-    translation datasets (also target_max_len) and oxford_iiit_pet (image_size).
+    translation datasets (also target_max_len), oxford_iiit_pet and imagenet2012 (image_size).
 
     Embedded datasets are prepared into `data_dir` on first use (seconds, no network). Standard ones must
-    be prepared there already (array_record format) unless download=True. Raises UserError for an unknown
-    name or a standard dataset that is missing locally.
+    be prepared there already (`jaxdl prepare NAME`). Raises UserError for an unknown name or a standard
+    dataset that is missing locally (the message gives the `jaxdl prepare` command).
     """
     source = _source(name)
     allowed = source.options
@@ -158,14 +184,48 @@ def load_dataset(name: str, data_dir: str | None = None, *, download: bool = Fal
     with _absl_warnings_off():
         builder = _builder(name, data_dir)
         if not builder.is_prepared():
-            if not source.embedded and not download:
-                raise UserError(
-                    f"dataset '{name}' is not in {data_dir} and jaxdl does not download unless asked: "
-                    f"set --config.data_dir to a TFDS data dir holding {name} prepared as array_record"
-                )
+            if not source.embedded:
+                raise UserError(_not_prepared(name, data_dir))
             _prepare(_builder(name, data_dir, file_format="array_record"), name, data_dir)
             builder = _builder(name, data_dir)  # read back exactly as on every later use
         return _read(builder, name, source, options)
+
+
+def prepare_dataset(name: str, data_dir: str | None = None) -> tuple[str, bool]:
+    """Prepares `name` into `data_dir` as array_record with TFDS's own builder (downloading a standard
+    dataset; an embedded one is generated offline). Returns (the prepared copy's directory, whether it was
+    prepared now rather than found). UserError without TensorFlow (standard datasets), for a manual-download
+    dataset whose files are not in TFDS's manual_dir (DATA_DIR/downloads/manual), or when preparing fails."""
+    source = _source(name)
+    data_dir = resolve_data_dir(data_dir)
+    if source.configs and "/" not in name:  # TFDS would pick its default config, likely not the one meant
+        configs = [c.name for c in tfds.builder_cls(name).BUILDER_CONFIGS]
+        raise UserError(f"'{name}' has builder configs: name one, e.g. `jaxdl prepare {name}/{configs[0]}`; "
+                        f"its configs: {', '.join(configs)}")
+    if not source.embedded and not has_tensorflow():
+        raise UserError(f"preparing '{name}' needs TensorFlow (TFDS's builders encode through it); install it "
+                        f"with `{INSTALL_PREPARE}` in the jaxdl checkout (or `make install-prepare`)")
+    with _absl_warnings_off():
+        builder = _builder(name, data_dir, file_format="array_record")
+        if builder.is_prepared():
+            return str(builder.data_dir), False
+        instructions = " ".join((getattr(builder, "MANUAL_DOWNLOAD_INSTRUCTIONS", None) or "").split())
+        manual_dir = os.path.join(data_dir, "downloads", "manual")
+        if instructions and not (os.path.isdir(manual_dir) and os.listdir(manual_dir)):
+            raise UserError(f"'{name}' cannot be downloaded automatically: put its files into {manual_dir} "
+                            f"(TFDS: {instructions}), then run `jaxdl prepare {name} --data_dir {data_dir}` again")
+        _prepare(builder, name, data_dir)
+        return str(builder.data_dir), True
+
+
+def has_tensorflow() -> bool:
+    """Whether TensorFlow is installed (the `prepare` extra), without importing it (seconds)."""
+    return importlib.util.find_spec("tensorflow") is not None
+
+
+def _not_prepared(name: str, data_dir: str) -> str:
+    return (f"dataset '{name}' is not prepared in {data_dir}: run `jaxdl prepare {name} --data_dir {data_dir}` "
+            f"once, or set --config.data_dir to a TFDS data dir that holds it as array_record")
 
 
 def is_prepared(name: str, data_dir: str | None = None) -> bool:
@@ -174,6 +234,81 @@ def is_prepared(name: str, data_dir: str | None = None) -> bool:
     data_dir = resolve_data_dir(data_dir)
     with _absl_warnings_off():
         return _builder(name, data_dir).is_prepared()
+
+
+def describe(name: str, data_dir: str | None = None) -> dict:
+    """What `jaxdl datasets` shows of `name` in data_dir: {"name", "kind": "embedded" | "standard",
+    "prepared": bool, "splits": {split: examples}} ({} unless prepared), read from the builder's
+    dataset_info.json (nothing decoded)."""
+    source = _source(name)
+    data_dir = resolve_data_dir(data_dir)
+    out = {"name": name, "kind": "embedded" if source.embedded else "standard", "prepared": False, "splits": {}}
+    if source.configs and "/" not in name:  # a family: its configs are the datasets (`listed`)
+        return out
+    if not os.path.isdir(os.path.join(data_dir, *name.split("/"))):  # TFDS's layout: DATA_DIR/name/version
+        return out  # not prepared, and no builder imported (speech_commands' imports TensorFlow)
+    with _absl_warnings_off():
+        try:
+            builder = _builder(name, data_dir)
+        except UserError:  # e.g. speech_commands without TensorFlow and not prepared
+            return out
+        if builder.is_prepared():
+            out["prepared"] = True
+            out["splits"] = {k: int(v.num_examples) for k, v in builder.info.splits.items()}
+    return out
+
+
+def data_record(name: str, data_dir: str | None = None) -> dict | None:
+    """{"name", "data_dir", "version", "fingerprint"} of `name` as prepared in data_dir (what a run directory
+    records); None when it is not prepared there. The fingerprint is a hash of its dataset_info.json and the
+    names and sizes of its data files: cheap, nothing decoded."""
+    _source(name)
+    data_dir = resolve_data_dir(data_dir)
+    with _absl_warnings_off():
+        try:
+            builder = _builder(name, data_dir)
+        except (UserError, tfds.core.registered.DatasetNotFoundError):
+            return None
+        if not builder.is_prepared():
+            return None
+        return {"name": name, "data_dir": data_dir, "version": str(builder.version),
+                "fingerprint": _fingerprint(builder)}
+
+
+def check_data(name: str, data_dir: str, record: dict | None = None) -> None:
+    """UserError unless `name` is still prepared in `data_dir` (never prepares it) and, given the `record`
+    (`data_record`) a run wrote, unchanged since."""
+    now = data_record(name, data_dir)
+    if now is None and not _is_tfds(name):
+        return  # not a TFDS dataset: no prepared copy to check
+    if now is None:
+        raise UserError(f"dataset '{name}' is gone from {data_dir}, the data dir this run used; restore it there "
+                        f"(`jaxdl prepare {name} --data_dir {data_dir}` makes it anew, maybe not identical)")
+    if record and (record.get("version"), record.get("fingerprint")) != (now["version"], now["fingerprint"]):
+        raise UserError(f"dataset '{name}' in {data_dir} changed since this run used it (version "
+                        f"{record.get('version')}, fingerprint {record.get('fingerprint')} then; {now['version']}, "
+                        f"{now['fingerprint']} now)")
+
+
+def _is_tfds(name: str) -> bool:
+    """Whether `name` is an embedded builder or one TFDS registers (prepared or not)."""
+    if _source(name).embedded:
+        return True
+    try:
+        tfds.builder_cls(name.split("/")[0])
+    except tfds.core.registered.DatasetNotFoundError:
+        return False
+    return True
+
+
+def _fingerprint(builder: tfds.core.DatasetBuilder) -> str:
+    digest = hashlib.sha256()
+    root = builder.data_path
+    digest.update((root / "dataset_info.json").read_bytes())
+    for split in sorted(builder.info.splits):
+        for path in builder.info.splits[split].filepaths:
+            digest.update(f"{path.name} {path.stat().length}\n".encode())
+    return digest.hexdigest()[:16]
 
 
 def _source(name: str) -> Source:
@@ -206,8 +341,7 @@ def _speech_builder(name: str, data_dir: str) -> tfds.core.DatasetBuilder:
     try:
         return tfds.core.read_only_builder.builder_from_files(name, data_dir=data_dir)
     except tfds.core.registered.DatasetNotFoundError:
-        raise UserError(f"dataset '{name}' is not in {data_dir} and jaxdl does not download it: set "
-                        f"--config.data_dir to a TFDS data dir holding {name} prepared as array_record") from None
+        raise UserError(_not_prepared(name, data_dir)) from None
     except ModuleNotFoundError as e:
         raise UserError(f"reading '{name}' with TFDS {tfds.__version__} needs the missing package '{e.name}' "
                         f"(its Audio feature); install it, or store the audio as a plain int16 Tensor") from None
@@ -215,24 +349,23 @@ def _speech_builder(name: str, data_dir: str) -> tfds.core.DatasetBuilder:
 
 def _prepare(builder: tfds.core.DatasetBuilder, name: str, data_dir: str) -> None:
     """Runs TFDS preparation, its progress bars off and its stdout chatter replaced by one line of ours."""
-    print(f"jaxdl: preparing dataset '{name}' in {data_dir} (first use)", file=sys.stderr)
+    print(f"jaxdl: preparing dataset '{name}' in {data_dir}", file=sys.stderr)
     tqdm_utils = tfds.core.utils.tqdm_utils
     bars = getattr(tqdm_utils, "_active", True)
     tfds.display_progress_bar(False)
-    try:
-        with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
+    try:  # urllib3 warns at each of TFDS's download retries (10 per file, minutes when offline)
+        with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull), _absl_warnings_off("urllib3"):
             builder.download_and_prepare()
     except ModuleNotFoundError as e:
         # TFDS 4.9.10 needs TensorFlow to encode images while preparing (mnist, cifar10, ...), and
         # importlib_resources (undeclared, tensorflow/datasets#11212) for any builder with a checksums file.
-        raise UserError(
-            f"preparing '{name}' with TFDS {tfds.__version__} needs the missing package '{e.name}'; prepare "
-            f"it elsewhere with `tfds build {name} --file_format=array_record`; set --config.data_dir to it"
-        ) from e
+        how = f"`{INSTALL_PREPARE}` in the jaxdl checkout" if e.name == "tensorflow" else f"`pip install {e.name}`"
+        raise UserError(f"preparing '{name}' with TFDS {tfds.__version__} needs the missing package '{e.name}': "
+                        f"install it with {how}") from e
     except OSError as e:  # no network, permission denied, disk full
         if builder.is_prepared():  # another process finished preparing it first
             return
-        message = f"could not prepare dataset '{name}' in {data_dir} ({e}); check --config.data_dir"
+        message = f"could not prepare dataset '{name}' in {data_dir} ({e}); check the network and the data dir"
         raise UserError(message) from e
     finally:
         tfds.display_progress_bar(bars)
@@ -243,9 +376,10 @@ def _read(builder: tfds.core.DatasetBuilder, name: str, source: Source, options:
     if not info.available_file_formats() & _RANDOM_ACCESS:
         raise UserError(
             f"dataset '{name}' in {builder.data_dir} is stored as {info.file_format.value}, which needs "
-            f"TensorFlow; re-prepare it with --file_format=array_record; set --config.data_dir to it"
+            f"TensorFlow; prepare it as array_record into another dir (`jaxdl prepare {name} --data_dir DIR`) "
+            f"and set --config.data_dir to it"
         )
-    missing = [s for s in SPLITS if s not in info.splits]
+    missing = [s for s in source.splits if s not in info.splits]
     if missing:
         raise UserError(f"dataset '{name}' in {builder.data_dir} has no split(s) {missing}")
     return source.read(builder, name, options)
@@ -264,12 +398,15 @@ def _to_numpy(source, keys: dict[str, str], specs: dict[str, tuple]) -> dict[str
 
 
 @contextlib.contextmanager
-def _absl_warnings_off():
-    """Silences TFDS's absl warnings (e.g. 'no dataset_info.json', 'OpenCV is not installed')."""
-    logger = logging.getLogger("absl")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
+def _absl_warnings_off(*others: str):
+    """Silences TFDS's absl warnings (e.g. 'no dataset_info.json', 'OpenCV is not installed'), and those of
+    the loggers named in `others`."""
+    loggers = [logging.getLogger(name) for name in ("absl", *others)]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
     try:
         yield
     finally:
-        logger.setLevel(level)
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)

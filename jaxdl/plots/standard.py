@@ -14,7 +14,8 @@ def standard_plots(run: Run) -> list[str]:
     """Write every plot that applies to `run` into `<workdir>/plots/`; returns the paths written.
 
     learning_curves.png (any logged metrics), sweep.png (a run with a sweep), confusion.png (a finished
-    classification run: summary.json final_stats.confusion), samples.png (a run with samples.npy).
+    classification run: summary.json final_stats.confusion, one panel per sweep point), samples.png (a run
+    with samples.npy).
     """
     out = []
     if run.metrics:
@@ -22,9 +23,8 @@ def standard_plots(run: Run) -> list[str]:
     if run.sweep and "accuracy" in run.metric_names("test"):
         out.append(save(sweep_figure(run), os.path.join(run.plots_dir, "sweep.png")))
     conf = run_confusion(run)
-    if conf is not None:
-        title = f"test confusion, summed over {len(run.replicas)} replica(s)"
-        out.append(save(confusion_figure(conf, title), os.path.join(run.plots_dir, "confusion.png")))
+    if conf is not None:  # one panel per sweep point
+        out.append(save(confusion_figure(*conf), os.path.join(run.plots_dir, "confusion.png")))
     samples = run.samples()
     if samples is not None:
         out.append(save(sample_grid_figure(*samples), os.path.join(run.plots_dir, "samples.png")))

@@ -10,20 +10,24 @@ import jax
 import ml_collections
 
 from jaxdl.config import config_from_json
+from jaxdl.data.load import check_data
 from jaxdl.errors import UserError
 from jaxdl.models import import_model, is_import_path
+from jaxdl.sweeps import point_stats
 from jaxdl.train.checkpoint import Checkpoints
 from jaxdl.train.loop import diverged_mask, init_states, make_programs, pad_for_eval
 from jaxdl.train.rundir import write_json
 from jaxdl.train.setup import build_experiment
-from jaxdl.train.summary import masked, mean_std
+from jaxdl.train.summary import masked
 
 
 def restore_run(workdir: str, step: int | None = None):
     """Restore checkpoint `step` (default: the newest good one) of the run in `workdir`.
 
     Returns (experiment, programs, states with a leading replica axis [K, ...], step, checkpoint path).
-    The one restore path: `jaxdl eval`, notebooks and `jaxdl.inspection` all come through here.
+    The one restore path: `jaxdl eval`, notebooks and `jaxdl.inspection` all come through here. The data
+    come from the data dir the run recorded (config.json), checked against env.json's "data" record
+    (`jaxdl.data.load.check_data`): UserError when the dataset is gone from there or changed.
     """
     config_path = os.path.join(workdir, "config.json")
     if not os.path.isfile(config_path):
@@ -41,6 +45,14 @@ def restore_run(workdir: str, step: int | None = None):
     if step is not None and step not in available:
         raise UserError(f"no checkpoint of step {step} in {checkpoints.directory}; "
                         f"available: {', '.join(map(str, available))}")
+    env_path = os.path.join(workdir, "env.json")
+    try:
+        with open(env_path) as f:
+            record = json.load(f).get("data")
+    except (OSError, ValueError, AttributeError):
+        record = None  # a run from before env.json recorded its data: the dataset must still be there
+    # the data dir config.json records, never $JAXDL_DATA_DIR's, and never prepared anew here
+    check_data(config.dataset.name, config.data_dir, record)
     try:  # the layout the run trained on, so that its evaluation rounds as the logged test lines did
         exp = build_experiment(config)
     except UserError:  # e.g. a mesh of more devices than this process has: one device (orbax reassembles)
@@ -64,8 +76,10 @@ def restore_run(workdir: str, step: int | None = None):
 def evaluate_workdir(workdir: str, step: int | None = None) -> dict[str, Any]:
     """Evaluate checkpoint `step` (default: the newest good one) of the run in `workdir` on its test split.
 
-    Writes and returns eval.json: {"step", "split": "test", "metrics": name -> [K], "mean_std", "replicas",
-    "checkpoint"}. A diverged replica's metrics are NaN (null). Bad input raises UserError, nothing written.
+    Writes and returns eval.json: {"step", "split": "test", "metrics": name -> [K], "points", "replicas",
+    "checkpoint"}, "points" as in summary.json (mean ± std over each sweep point's seeds), and "mean_std"
+    (name -> {"mean", "std"}) only for a run without a sweep. A diverged replica's metrics are NaN (null).
+    Bad input raises UserError, nothing written.
     """
     exp, programs, states, step, path = restore_run(workdir, step)
     config = exp.config
@@ -73,12 +87,15 @@ def evaluate_workdir(workdir: str, step: int | None = None) -> dict[str, Any]:
     sums = jax.device_get(programs.evaluate(states, batches))
     diverged = diverged_mask(states, step)
     metrics = masked(exp.task.summarize(sums), diverged)
+    replicas = [dict(index=r.index, seed=r.seed, hparams=r.hparams,
+                     status="diverged" if diverged[r.index] else "completed") for r in exp.replicas]
+    by_point = point_stats(replicas, metrics)
     result = {
         "step": int(step), "split": "test", "checkpoint": path,
         "metrics": {k: v.tolist() for k, v in metrics.items()},
-        "mean_std": {k: mean_std(v[~diverged]) for k, v in metrics.items()},
-        "replicas": [dict(index=r.index, seed=r.seed, hparams=r.hparams,
-                          status="diverged" if diverged[r.index] else "completed") for r in exp.replicas],
+        **({"mean_std": by_point[0]["test"]} if len(by_point) == 1 else {}),
+        "points": by_point,
+        "replicas": replicas,
     }
     write_json(os.path.join(workdir, "eval.json"), result)
     return result

@@ -45,6 +45,8 @@ def layout(config: ml_collections.ConfigDict) -> list[Replica]:
                 raise UserError(f"sweep values for {key} must be numbers, got {v!r}")
             if name == "learning_rate" and not v > 0:
                 raise UserError(f"sweep values for {key} must be > 0, got {v!r}")
+        if len(set(values)) < len(values):  # two points of one setting: use replicas for more seeds
+            raise UserError(f"sweep values for {key} repeat ({list(values)}); for more seeds raise --config.replicas")
     points = [dict(zip(sweep, combo, strict=True)) for combo in itertools.product(*sweep.values())]
     return [Replica(p * config.replicas + s, int(config.seed) + s, {k: float(v) for k, v in pt.items()})
             for p, pt in enumerate(points) for s in range(config.replicas)]

@@ -6,6 +6,9 @@ compile, the chunk loop (train a chunk, log, note diverged replicas, evaluate, c
 and the summary. The way to the update step: this file -> loop.py (`make_programs`, the chunk's
 `lax.scan`) -> step.py (`train_step`: `jax.value_and_grad` of the task's `loss`).
 
+Progress goes to stderr: a tqdm bar on a terminal, else (a log file, a cluster job) one line per chunk; with
+`quiet`, nothing.
+
 Everything compiled is pure; every effect of a run (files, the progress bar, warnings, signals, checkpoints,
 collectives deciding together) lives here. Of several processes (jax.distributed) only process 0 writes.
 """
@@ -26,9 +29,11 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from jaxdl.config import to_json
+from jaxdl.data.load import data_record
 from jaxdl.errors import Interrupted, Preempted, StorageError, UserError
 from jaxdl.models import import_root
 from jaxdl.runs import load_run
+from jaxdl.sweeps import points
 from jaxdl.train.checkpoint import Checkpoints
 from jaxdl.train.loop import diverged_mask, init_states, make_programs, pad_for_eval
 from jaxdl.train.mesh import agree, fetch, is_primary, sync
@@ -117,10 +122,14 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *, quiet
                     os.remove(os.path.join(workdir, "summary.json"))
             else:
                 env = environment([r.__dict__ for r in exp.replicas], place.shape, import_root(cfg.model.name))
+                env["data"] = data_record(cfg.dataset.name, cfg.data_dir)  # what eval and restore_run check
                 write_json(os.path.join(workdir, "env.json"), env)
             if hasattr(exp.dataset, "write_artifacts"):  # e.g. a text dataset's vocabulary, for later evaluation
                 exp.dataset.write_artifacts(workdir)
-        log = MetricsLog(workdir, tensorboard=tensorboard, start_step=step) if primary else NullLog()
+        by_point = points([r.__dict__ for r in exp.replicas])  # the sweep points: means are taken within each
+        groups = [p["replicas"] for p in by_point]
+        log = MetricsLog(workdir, tensorboard=tensorboard, start_step=step,
+                         points=[(p["hparams"], p["replicas"]) for p in by_point]) if primary else NullLog()
         cleanup.callback(log.close)
 
         # --------------------------------------------------------------------------------------------------
@@ -140,8 +149,10 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *, quiet
         # --------------------------------------------------------------------------------------------------
         # The chunk loop: train a chunk, log it, note diverged replicas, evaluate, checkpoint, stop on a signal.
         # --------------------------------------------------------------------------------------------------
-        bar = tqdm(total=cfg.steps, initial=step, disable=quiet or not sys.stderr.isatty(), file=sys.stderr,
+        terminal = sys.stderr.isatty()
+        bar = tqdm(total=cfg.steps, initial=step, disable=quiet or not terminal, file=sys.stderr,
                    unit="step", dynamic_ncols=True)
+        lines = primary and not quiet and not terminal  # a log file gets a line per chunk instead
         cleanup.callback(bar.close)
         train_s, last_eval, last_eval_sums = 0.0, {}, {}
         diverged_at = {r: int(s) + 1 for r, s in enumerate(fetch(states.step)) if diverged[r]}
@@ -185,8 +196,12 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *, quiet
                 if step % (cfg.checkpoint_every or cfg.eval_every) == 0 or step == cfg.steps or signum:
                     checkpoints.save(step, {"states": states, "data_keys": data_keys})
                 bar.update(n)
-                bar.set_postfix(loss=f"{np.nanmean(metrics['loss'][:, -1]):.4f}",
-                                steps_per_s=f"{step / train_s:.0f}")
+                loss = point_losses(metrics["loss"].mean(axis=1), groups)  # the chunk's mean, per sweep point
+                bar.set_postfix(loss=" ".join(f"{x:.4f}" for x in loss),
+                                steps_per_s=f"{(step - first_step) / train_s:.0f}")
+                if lines:
+                    print(progress_line(step, cfg.steps, loss, (step - first_step) / train_s), file=sys.stderr,
+                          flush=True)
                 if signum and step < cfg.steps:
                     checkpoints.close()  # the save is committed before the process goes
                     raise Preempted(step, signum, checkpoints.directory)
@@ -226,6 +241,20 @@ def train_chunk(unguarded_chunk, guarded_chunk, states: TrainState, data, start,
         if fetch(finite).all():
             return new, metrics
     return guarded_chunk(states, data, start, data_keys)
+
+
+def point_losses(loss: np.ndarray, groups: list[list[int]]) -> list[float]:
+    """The train loss [K] as its mean over each sweep point's replicas [P] (diverged ones, NaN, left out)."""
+    return [float(np.nanmean(loss[g])) if np.isfinite(loss[g]).any() else float("nan") for g in groups]
+
+
+def progress_line(step: int, steps: int, losses: list[float], steps_per_s: float) -> str:
+    """"jaxdl: step 200/1000  train loss 0.4512  812 steps/s  ETA 0:00:01", the progress a log file gets;
+    losses: the train loss per sweep point [P]."""
+    eta = str(datetime.timedelta(seconds=round((steps - step) / steps_per_s))) if steps_per_s > 0 else "?"
+    what = "train loss" if len(losses) == 1 else "train loss by sweep point"
+    return (f"jaxdl: step {step}/{steps}  {what} {' '.join(f'{x:.4f}' for x in losses)}  "
+            f"{steps_per_s:.0f} steps/s  ETA {eta}")
 
 
 def _note_resume(workdir: str, step: int, mesh: dict[str, int]) -> None:

@@ -108,11 +108,18 @@ def _flat(tree: Any, prefix: str = "") -> dict[str, Any]:
     return out
 
 
+def differing_values(*configs: dict[str, Any]) -> dict[str, list[Any]]:
+    """Dotted key ("optimizer.learning_rate") -> its value in each of `configs` (config.json dicts;
+    "<absent>" where one lacks it), for the keys whose values are not all the same, sorted by key."""
+    flat = [_flat(c) for c in configs]
+    values = {k: [f.get(k, "<absent>") for f in flat] for k in sorted(set().union(*flat))}
+    return {k: v for k, v in values.items() if any(x != v[0] for x in v)}
+
+
 def config_difference(old: str, new: str, most: int = 3) -> str:
     """The keys two config.json texts differ in, e.g. "steps: 500 there, 600 here" (at most `most`)."""
-    a, b = _flat(json.loads(old)), _flat(json.loads(new))
-    keys = sorted(k for k in a.keys() | b.keys() if a.get(k, "<absent>") != b.get(k, "<absent>"))
-    said = [f"{k}: {json.dumps(a.get(k, '<absent>'))} there, {json.dumps(b.get(k, '<absent>'))} here" for k in keys]
+    diff = differing_values(json.loads(old), json.loads(new))
+    said = [f"{k}: {json.dumps(a)} there, {json.dumps(b)} here" for k, (a, b) in diff.items()]
     return "; ".join(said[:most]) + (f"; and {len(said) - most} more" if len(said) > most else "")
 
 
@@ -233,8 +240,12 @@ class NullLog:
 class MetricsLog:
     """Appends metrics.jsonl lines ({"step", "split", name: [K values]}) and TensorBoard scalars."""
 
-    def __init__(self, workdir: str, tensorboard: bool = True, start_step: int = 0):
-        """start_step > 0 resumes: lines (and TensorBoard events) after start_step are dropped."""
+    def __init__(self, workdir: str, tensorboard: bool = True, start_step: int = 0,
+                 points: list[tuple[dict[str, float], list[int]]] | None = None):
+        """start_step > 0 resumes: lines (and TensorBoard events) after start_step are dropped. points: the
+        sweep points as (hparams, replica indices); TensorBoard gets the mean over each point's replicas
+        ("test/accuracy/learning_rate_0.001"; "test/accuracy" for a run without a sweep)."""
+        self.points = points if points and len(points) > 1 else None
         self.path = os.path.join(workdir, "metrics.jsonl")
         self.tb_dir = os.path.join(workdir, "tensorboard") if tensorboard else None
         self.start_step, self.tb = start_step, None
@@ -259,8 +270,11 @@ class MetricsLog:
         if self._tensorboard() is not None:
             for k, v in metrics.items():
                 v = np.asarray(v, np.float64).reshape(-1)
-                if np.isfinite(v).any():  # every replica diverged: nothing to average
-                    self.tb.add_scalar(f"{split}/{k}", float(np.nanmean(v)), step)
+                for hparams, idx in self.points or [({}, list(range(len(v))))]:
+                    where = "_".join(f"{n.split('.')[-1]}_{x:g}" for n, x in hparams.items())
+                    tag = f"{split}/{k}/{where}" if where else f"{split}/{k}"
+                    if np.isfinite(v[idx]).any():  # every replica diverged: nothing to average
+                        self.tb.add_scalar(tag, float(np.nanmean(v[idx])), step)
                 if 1 < len(v) <= 16:
                     for r, x in enumerate(v):
                         if np.isfinite(x):  # a diverged replica's NaN: a gap, not a tensorboardX warning

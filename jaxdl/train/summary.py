@@ -7,15 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from jaxdl.sweeps import point_stats
 from jaxdl.train.replicas import Replica
-
-
-def mean_std(values: np.ndarray) -> dict[str, float]:
-    """Mean and (population) std of per-replica values [K'] (NaN when empty: every replica diverged)."""
-    values = np.asarray(values, np.float64)
-    if not values.size:
-        return {"mean": float("nan"), "std": float("nan")}
-    return {"mean": float(np.mean(values)), "std": float(np.std(values))}
 
 
 def masked(metrics: dict[str, np.ndarray], diverged: np.ndarray) -> dict[str, np.ndarray]:
@@ -32,17 +25,22 @@ def run_summary(replicas: list[Replica], step: int, first_step: int, diverged: n
     diverged: bool [K]; diverged_at: replica -> the step it diverged at; last_eval: the final test metrics,
     name -> [K] (NaN for diverged replicas); last_eval_sums: the task's evaluation sums behind them, of which
     the ones with more than one axis per replica (e.g. a confusion matrix [K, C, C]) are kept as final_stats.
+    "points": per sweep point (jaxdl/sweeps.py) its hparams, replicas, seeds and the mean ± std of each final
+    test metric over its seeds; "final_mean_std" is that of the one point of a run without a sweep (a sweep
+    has no mean over all its replicas: they are different settings).
     """
     extra = {k: np.asarray(v) for k, v in last_eval_sums.items() if np.ndim(v) > 1}
     rows = [dict(dataclasses.asdict(r), status="diverged" if diverged[r.index] else "completed",
                  diverged_step=diverged_at.get(r.index)) for r in replicas]
     trained = step - first_step
+    by_point = point_stats(rows, last_eval)
     return {
         "status": "diverged" if diverged.all() else "completed",
         "steps": int(step),
         "diverged_replicas": sorted(diverged_at),
         "final": {"test": {k: v.tolist() for k, v in last_eval.items()}},
-        "final_mean_std": {"test": {k: mean_std(v[~diverged]) for k, v in last_eval.items()}},
+        **({"final_mean_std": {"test": by_point[0]["test"]}} if len(by_point) == 1 else {}),
+        "points": by_point,
         "final_stats": {k: v.tolist() for k, v in extra.items()},
         "replicas": rows,
         "resumed_from": first_step or None,

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import tensorflow_datasets as tfds
 
-from jaxdl.data import default_data_dir, is_prepared, list_datasets, load_dataset
+from jaxdl.data import default_data_dir, is_prepared, list_datasets, load, load_dataset
 from jaxdl.errors import UserError
 
 
@@ -52,6 +52,7 @@ def test_missing_offline_is_one_line_user_error_without_download(tmp_path, monke
             load_dataset(name, data_dir=str(tmp_path))
         message = str(error.value)
         assert f"'{name}'" in message and "--config.data_dir" in message and str(tmp_path) in message
+        assert f"`jaxdl prepare {name} --data_dir {tmp_path}`" in message
         assert "\n" not in message
 
 
@@ -84,8 +85,9 @@ def test_missing_package_while_preparing_is_a_user_error(tmp_path, monkeypatch):
         raise ModuleNotFoundError("No module named 'tensorflow'", name="tensorflow")
 
     monkeypatch.setattr(tfds.core.DatasetBuilder, "download_and_prepare", needs_tensorflow)
-    with pytest.raises(UserError, match="'mnist'.*'tensorflow'.*--config.data_dir"):
-        load_dataset("mnist", data_dir=str(tmp_path), download=True)
+    monkeypatch.setattr(load, "has_tensorflow", lambda: True)
+    with pytest.raises(UserError, match="'mnist'.*'tensorflow'.*pip install -e '.\\[prepare\\]'"):
+        load.prepare_dataset("mnist", data_dir=str(tmp_path))
 
 
 def test_default_data_dir(monkeypatch, tmp_path):

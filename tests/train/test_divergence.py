@@ -47,7 +47,11 @@ def test_sweep_member_that_diverges_is_frozen_and_the_sane_one_matches_its_singl
             np.testing.assert_array_equal(steps, steps1)
             np.testing.assert_array_equal(values[:, 0], values1[:, 0])  # bit for bit
             assert np.isnan(values[-1, 1])
-    assert summary["final_mean_std"]["test"]["accuracy"]["mean"] == single.final("accuracy")[0]
+    # two sweep points of one seed each: their own results, no mean over the two learning rates
+    sane_point, wild_point = summary["points"]
+    assert "final_mean_std" not in summary and sane_point["completed"] == 1 and wild_point["completed"] == 0
+    assert sane_point["test"]["accuracy"]["mean"] == single.final("accuracy")[0]
+    assert np.isnan(wild_point["test"]["accuracy"]["mean"])
 
 
 @pytest.mark.outcome
