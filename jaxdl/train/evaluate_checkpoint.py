@@ -34,10 +34,6 @@ def restore_run(workdir: str, step: int | None = None):
         raise UserError(f"{workdir} is not a jaxdl run directory (no config.json)")
     with open(config_path) as f:
         config = config_from_json(f.read())
-    if is_import_path(config.model.get("name")):  # a model from outside jaxdl: from where the run imported it
-        env_path = os.path.join(workdir, "env.json")
-        recorded = json.load(open(env_path)).get("model_path") if os.path.isfile(env_path) else None
-        import_model(config.model.name, [d for d in (recorded, os.getcwd()) if d])
     checkpoints = Checkpoints(os.path.join(workdir, "checkpoints"), read_only=True)
     available = checkpoints.steps()
     if not available:
@@ -48,9 +44,12 @@ def restore_run(workdir: str, step: int | None = None):
     env_path = os.path.join(workdir, "env.json")
     try:
         with open(env_path) as f:
-            record = json.load(f).get("data")
+            env = json.load(f)
+        record, model_path = env.get("data"), env.get("model_path")
     except (OSError, ValueError, AttributeError):
-        record = None  # a run from before env.json recorded its data: the dataset must still be there
+        record = model_path = None  # a run from before env.json recorded its data: the dataset must still be there
+    if is_import_path(config.model.get("name")):  # a model from outside jaxdl: from where the run imported it
+        import_model(config.model.name, [d for d in (model_path, os.getcwd()) if d])
     # the data dir config.json records, never $JAXDL_DATA_DIR's, and never prepared anew here
     check_data(config.dataset.name, config.data_dir, record)
     try:  # the layout the run trained on, so that its evaluation rounds as the logged test lines did
