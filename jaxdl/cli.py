@@ -1,4 +1,4 @@
-"""`jaxdl train | eval | compare | bench | plot | transcribe | datasets | prepare`: the command line.
+"""`jaxdl train | eval | compare | bench | plot | transcribe | predict | datasets | prepare`: the command line.
 
 Exit codes: 0 done; 2 bad input, a workdir in use by another run included (one line on stderr, nothing
 written); 3 every replica diverged; 4 a write failed (disk full, read-only, no permission: one line saying
@@ -136,6 +136,7 @@ def cmd_train(args, overrides) -> int:
     apply_overrides(config, overrides)
     platform.configure(deterministic=config.deterministic)  # before jax starts its backend
     init_distributed(args)
+    _import_model(config, args.config)
     resume = shlex.join(["jaxdl", *(a for a in args.argv if a != "--overwrite")])
     try:
         summary = train_and_evaluate(config, args.workdir, quiet=args.quiet, overwrite=args.overwrite)
@@ -163,6 +164,15 @@ def cmd_train(args, overrides) -> int:
     return 0
 
 
+def _import_model(config, config_path: str) -> None:
+    """A model named by import path is imported from sys.path, else from the config file's directory or the
+    working directory (the run records where: env.json's model_path)."""
+    from jaxdl.models import import_model, is_import_path
+
+    if is_import_path(config.model.get("name")):
+        import_model(config.model.name, [os.path.dirname(os.path.abspath(config_path)), os.getcwd()])
+
+
 def cmd_bench(args, overrides) -> int:
     import json
 
@@ -173,6 +183,7 @@ def cmd_bench(args, overrides) -> int:
     config = load_config(args.config)
     apply_overrides(config, overrides)
     platform.configure(deterministic=config.deterministic)  # before jax starts its backend
+    _import_model(config, args.config)
     report = bench(config, replicas=args.replicas, steps=args.steps, repeats=args.repeats,
                    sequential_baseline=not args.no_sequential)
     print(format_report(report))
@@ -252,6 +263,14 @@ def cmd_transcribe(args, overrides) -> int:
 
     for path, text in zip(args.files, transcribe(args.workdir, args.files, args.beam, args.replica), strict=True):
         print(f"{path}\t{text}")
+    return 0
+
+
+def cmd_predict(args, overrides) -> int:
+    from jaxdl.predict import predict
+
+    for query, answer in zip(args.queries, predict(args.workdir, args.queries, args.replica), strict=True):
+        print(f"{query}\t{answer}")
     return 0
 
 
@@ -340,6 +359,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--replica", type=int, default=0, help="which replica's parameters to use")
     p.add_argument("files", nargs="+", help="WAV files, 16 kHz")
     p.set_defaults(fn=cmd_transcribe)
+    p = sub.add_parser("predict", help="print a trained seq2seq run's answers to queries, e.g. '123+45'")
+    p.add_argument("--workdir", required=True, help="run directory of a finished 'seq2seq' run (addition)")
+    p.add_argument("--replica", type=int, default=0, help="which replica's parameters to use")
+    p.add_argument("queries", nargs="+", help="queries in the dataset's characters, e.g. 123+45")
+    p.set_defaults(fn=cmd_predict)
     p = sub.add_parser("datasets", help="list the datasets jaxdl knows: kind, prepared or not, split sizes")
     p.add_argument("--data_dir", default=None, help=DATA_DIR_HELP)
     p.set_defaults(fn=cmd_datasets)

@@ -28,16 +28,22 @@ from jaxdl.train.loop import diverged_mask
 from jaxdl.train.replicas import layout
 
 
-def load_run_config(workdir: str) -> ml_collections.ConfigDict:
-    """The run's config, checked to be a 'ctc' run (before the costlier restore)."""
+def load_run_config(workdir: str, task: str = "ctc", command: str = "transcribe") -> ml_collections.ConfigDict:
+    """The run's config, checked to be a run of `task` (before the costlier restore)."""
     path = os.path.join(workdir, "config.json")
     if not os.path.isfile(path):
         raise UserError(f"{workdir} is not a jaxdl run directory (no config.json)")
     with open(path) as f:
         config = config_from_json(f.read())
-    if config.task.name != "ctc":
-        raise UserError(f"{workdir} is a {config.task.name!r} run; transcribe needs a 'ctc' run")
+    if config.task.name != task:
+        raise UserError(f"{workdir} is a {config.task.name!r} run; {command} needs a {task!r} run")
     return config
+
+
+def check_replica(config: ml_collections.ConfigDict, workdir: str, replica: int) -> None:
+    replicas = len(layout(config))
+    if not 0 <= replica < replicas:
+        raise UserError(f"replica {replica} is not in {workdir} (it has {replicas}: 0..{replicas - 1})")
 
 
 def transcribe(workdir: str, paths: list[str], beam_width: int = 0, replica: int = 0) -> list[str]:
@@ -45,10 +51,7 @@ def transcribe(workdir: str, paths: list[str], beam_width: int = 0, replica: int
     greedy decoding, or prefix beam search when beam_width > 0. Bad input raises UserError before any work."""
     if beam_width < 0:
         raise UserError(f"--beam must be >= 0 (0: greedy decoding), got {beam_width}")
-    config = load_run_config(workdir)
-    replicas = len(layout(config))
-    if not 0 <= replica < replicas:
-        raise UserError(f"replica {replica} is not in {workdir} (it has {replicas}: 0..{replicas - 1})")
+    check_replica(load_run_config(workdir), workdir, replica)
     waves = [audio.read_wav(p) for p in paths]  # every file checked before the restore
     exp, _, states, step, path = restore_run(workdir)
     if diverged_mask(states, step)[replica]:

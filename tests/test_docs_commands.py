@@ -124,6 +124,8 @@ def kind(text):
             return "check", "downloads with TensorFlow and the network"
         if cmd == "transcribe":
             return "check", "needs a trained spoken_digits run (minutes) and a WAV of yours"
+        if cmd == "predict":
+            return "check", "needs a trained addition run (minutes)"
         if "--config.data_dir" in text:
             return "check", "its dataset must be prepared elsewhere and is not here"
         if "--coordinator" in text or "--distributed" in text:

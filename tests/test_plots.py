@@ -177,3 +177,55 @@ def test_sweep_figure_of_two_keys_never_averages_over_the_other(sweep_run, tmp_p
     assert [line.get_label() for line in ax.lines] == ["mean, momentum=0.8", "mean, momentum=0.9"]
     for m, line in enumerate(ax.lines):
         np.testing.assert_allclose(line.get_ydata(), final[:, m])
+
+
+def _extent(artist, fig):
+    """artist's box in pixels, as drawn (the layout runs at draw time)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    return artist.get_window_extent(canvas.get_renderer())
+
+
+def test_sweep_legend_sits_beside_the_curves_not_on_them(sweep_run):
+    fig = plots.sweep_figure(sweep_run)
+    assert not fig.axes[0].get_legend() and len(fig.legends) == 1
+    legend, ax = _extent(fig.legends[0], fig), _extent(fig.axes[0], fig)
+    assert legend.x0 >= ax.x1  # right of the panel
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["seed 0", "seed 1", "mean"]
+
+
+def test_a_log_scale_loss_band_stays_on_the_axis(tmp_path):
+    from jaxdl.runs import Run
+
+    loss = [[0.01, 0.01, 10.0], [0.005, 0.01, 8.0]]  # mean - std < 0 at both steps
+    rows = [{"step": s, "split": "train", "loss": v} for s, v in zip((10, 20), loss, strict=True)]
+    replicas = [{"index": k, "seed": k, "hparams": {}} for k in range(3)]
+    fig = plots.learning_curves_figure(Run(str(tmp_path), {}, {"replicas": replicas}, rows, None))
+    ax = fig.axes[0]
+    assert ax.get_yscale() == "log"
+    band = ax.collections[0].get_paths()[0].vertices
+    assert band[:, 1].min() == pytest.approx(0.005)  # clipped at the lowest replica, not below zero
+    assert [line.get_marker() for line in ax.lines] == ["o"] * 4  # two points per curve: drawn as markers
+
+
+def test_segmentation_figure_has_a_legend_of_the_classes_drawn():
+    images = np.zeros((2, 8, 8, 1), np.float32)
+    target, pred = np.zeros((2, 8, 8), int), np.zeros((2, 8, 8), int)
+    target[0, :2], target[1, :2], pred[0, 4:] = 1, 4, 7  # dataset classes 0, 3 and 6
+    fig = plots.segmentation_figure(images, target, pred)
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["0", "3", "6"]
+    assert _extent(fig.legends[0], fig).x0 >= max(_extent(ax, fig).x1 for ax in fig.axes)
+
+
+def test_detection_figure_is_a_grid():
+    n = 8
+    examples = {"inputs": np.zeros((n, 32, 32, 1), np.float32), "boxes": np.tile([[[2, 2, 10, 10]]], (n, 1, 1)),
+                "box_classes": np.ones((n, 1), int), "num_boxes": np.ones(n, int)}
+    fig = plots.detection_figure(examples, examples["boxes"], np.full((n, 1), 0.9), examples["box_classes"], 0.5)
+    width, height = fig.get_size_inches()
+    assert len(fig.axes) == 8 and width / height < 2.5
+    texts = fig.axes[0].texts  # truth under its box, detection above: the two labels do not overlap
+    assert [t.get_text() for t in texts] == ["1", "1:0.90"]
+    assert not _extent(texts[0], fig).overlaps(_extent(texts[1], fig))

@@ -126,3 +126,4 @@ def test_bad_files_and_runs_are_one_line_errors(fitted_run, tmp_path, capsys):
     assert main(["transcribe", "--workdir", str(empty), wavs["7"]]) == 2
     err = capsys.readouterr().err
     assert "no checkpoint in" in err and err.count("\n") == 1
+

@@ -9,9 +9,15 @@ the 'dropout' rng stream; BatchNorm statistics live in the 'batch_stats' collect
 The task supplies what the data decides (`SUPPLIED`: num_classes, or image_shape and the VAE's likelihood);
 the config supplies the rest. A model raises ValueError on a bad value; build_model reports it as a one-line
 UserError.
+
+A model outside jaxdl is named by import path, `model.name="my_pkg.my_module:MyModel"` (a linen Module
+class; `import_model`): its fields are its options, as for the registered ones.
 """
 
 import dataclasses
+import importlib
+import os
+import sys
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -84,15 +90,73 @@ _STRUCTURAL = frozenset({"ndim", "stage_sizes", "block_cls", "hidden_sizes"})
 _INERT = {"logreg": {"activation", "residual", "dropout"}}
 
 
+def is_import_path(name: Any) -> bool:
+    """True for a model named by import path, "module.path:Attribute"."""
+    return isinstance(name, str) and ":" in name
+
+
+def import_model(name: str, search: tuple[str, ...] | list[str] = ()) -> Callable[..., nn.Module]:
+    """The class an import path "my_pkg.my_module:MyModel" names; UserError (one line) when it cannot.
+
+    The module is imported from sys.path, else from the first directory of `search` that holds it (the
+    config file's, the one a run recorded: `import_root`); it stays imported (sys.modules), so later look-ups
+    of the same path need no `search`.
+    """
+    module_name, _, attr = name.partition(":")
+    if not module_name or not attr:
+        raise UserError(f"model {name!r}: an import path is 'module.path:ClassName'")
+    try:
+        module = sys.modules.get(module_name) or _import(module_name, [os.path.abspath(d) for d in search if d])
+    except Exception as e:  # the user's module may raise anything while it is imported
+        where = f" (looked in sys.path and {', '.join(search)})" if search else ""
+        raise UserError(f"cannot import model {name!r}: {type(e).__name__}: {e}{where}") from None
+    factory = getattr(module, attr, None)
+    if not (isinstance(factory, type) and issubclass(factory, nn.Module)):
+        raise UserError(f"model {name!r}: {module_name} has no linen Module class {attr!r}")
+    return factory
+
+
+def _import(module_name: str, search: list[str]):
+    """import_module(module_name), from sys.path, else with each `search` directory in turn put first."""
+    for directory in [None, *search]:
+        if directory:  # kept on sys.path once the module is found there: its own imports look there too
+            sys.path.insert(0, directory)
+        try:
+            return importlib.import_module(module_name)
+        except ModuleNotFoundError as e:  # the module itself is missing (not one that it imports): look on
+            if directory:
+                sys.path.remove(directory)
+            if directory == ([None, *search])[-1] or not f"{module_name}.".startswith(f"{e.name}."):
+                raise
+
+
+def import_root(name: str) -> str | None:
+    """The sys.path directory the module of an imported model came from (what a run records in env.json so
+    that `jaxdl eval`, `plot`, `transcribe` and notebooks import it again), or None for a registered model."""
+    module = sys.modules.get(name.partition(":")[0]) if is_import_path(name) else None
+    path = getattr(module, "__file__", None)
+    if not path:
+        return None
+    root = os.path.dirname(os.path.abspath(path))
+    depth = module.__name__.count(".") + (os.path.basename(path) == "__init__.py")
+    for _ in range(depth):
+        root = os.path.dirname(root)
+    return root
+
+
+def _factory(name: str) -> Callable[..., nn.Module]:
+    return import_model(name) if is_import_path(name) else MODELS[name]
+
+
 def _fields(name: str) -> list[str]:
-    factory = MODELS[name]
+    factory = _factory(name)
     cls = factory.func if isinstance(factory, partial) else factory
     return [f.name for f in dataclasses.fields(cls) if f.init]
 
 
 def model_kwargs(name: str) -> list[str]:
     """The keyword arguments `build_model(name, ...)` accepts from a config (not the SUPPLIED ones)."""
-    factory = MODELS[name]
+    factory = _factory(name)
     fixed = set(factory.keywords) & _STRUCTURAL if isinstance(factory, partial) else set()
     skip = {"parent", "name"} | SUPPLIED | fixed | _INERT.get(name, set())
     return [f for f in _fields(name) if f not in skip]
@@ -102,10 +166,11 @@ def model_defaults(name: str) -> dict[str, Any]:
     """The value of every option a config may set for model `name` (`model_kwargs`) when the config leaves it
     out: the registry entry's own (e.g. cnn2d's channels) over the module's field defaults. The compute dtype
     is not among them (it is config.dtype). What a run's config.json records for the options not set."""
-    factory = MODELS[name]
+    factory = _factory(name)
     cls, fixed = (factory.func, factory.keywords) if isinstance(factory, partial) else (factory, {})
     defaults = {f.name: fixed.get(f.name, f.default) for f in dataclasses.fields(cls)}
-    return {k: defaults[k] for k in model_kwargs(name) if k != "dtype"}
+    # an imported model's field without a default is the config's to set (build_model says when it is not)
+    return {k: defaults[k] for k in model_kwargs(name) if k != "dtype" and defaults[k] is not dataclasses.MISSING}
 
 
 def _plain(value: Any) -> Any:
@@ -122,9 +187,12 @@ def build_model(name: str, num_classes: int | None = None, **kwargs: Any) -> nn.
     (a key of DTYPES); it is the compute dtype only. `backend` (default jax.default_backend()) picks the
     implementations the model's program uses: jaxdl/models/conv.py, jaxdl/models/gru_layer.py.
     """
-    if name not in MODELS:
-        raise UserError(f"unknown model {name!r}; choose one of: {', '.join(MODELS)}")
+    if name not in MODELS and not is_import_path(name):
+        raise UserError(f"unknown model {name!r}; choose one of: {', '.join(MODELS)}, or an import path "
+                        "'my_pkg.my_module:MyModel'")
     allowed, fields = model_kwargs(name), _fields(name)
+    if "dtype" not in fields and kwargs.get("dtype") == "float32":  # an imported model without the option
+        kwargs.pop("dtype")
     unknown = sorted(set(kwargs) - set(allowed) - (SUPPLIED & set(fields)))
     if unknown:
         raise UserError(f"model {name!r} has no option {', '.join(unknown)}; valid: {', '.join(allowed)}")
@@ -143,7 +211,7 @@ def build_model(name: str, num_classes: int | None = None, **kwargs: Any) -> nn.
     if "backend" in fields:  # implementations for this machine (jaxdl/models/conv.py, gru_layer.py)
         kwargs.setdefault("backend", jax.default_backend())
     try:
-        return MODELS[name](**kwargs)
+        return _factory(name)(**kwargs)
     except (TypeError, ValueError) as e:  # a model's own check, or e.g. a string where an int belongs
         raise UserError(f"bad option for model {name!r}: {e}") from None
 
@@ -156,7 +224,7 @@ def build_model_from_config(model_cfg, num_classes: int | None = None, dtype: st
     name = kwargs.pop("name", None)
     if "dtype" in kwargs:
         raise UserError("set the compute dtype with --config.dtype, not inside config.model")
-    if name in MODELS and SUPPLIED & set(kwargs):  # the task and the machine decide these
+    if (name in MODELS or is_import_path(name)) and SUPPLIED & set(kwargs):  # the task and the machine decide these
         raise UserError(f"model {name!r} has no option {', '.join(sorted(SUPPLIED & set(kwargs)))}; "
                         f"valid: {', '.join(model_kwargs(name))}")
     return build_model(name, num_classes, dtype=dtype, **kwargs, **supplied)
@@ -175,6 +243,9 @@ __all__ = [
     "RNNClassifier",
     "build_model",
     "get_activation",
+    "import_model",
+    "import_root",
+    "is_import_path",
     "model_defaults",
     "model_kwargs",
 ]

@@ -35,18 +35,21 @@ from jaxdl.plots.generative import (
 )
 from jaxdl.plots.images import grid_figure, image_grids, image_grids_figure, sample_grid_figure, tile
 from jaxdl.plots.predictions import (
+    detection_figure,
     detection_predictions,
+    predictions_figure,
     scene_examples,
+    segmentation_figure,
     segmentation_predictions,
     spectrogram_figure,
 )
 from jaxdl.plots.standard import standard_plots
 
 __all__ = [
-    "RestoredModel", "agreement_figure", "compare_runs_figure", "confusion_figure", "detection_predictions",
-    "grid_figure", "image_grids", "image_grids_figure", "interpolation_pairs", "interpolations_figure",
-    "latent_codes", "latent_map_figure", "learning_curves", "learning_curves_figure", "plot_band", "plot_curves",
-    "reconstructions_figure", "replica_label", "restored_model", "run_confusion", "sample_grid_figure", "save",
-    "scene_examples", "segmentation_predictions", "spectrogram_figure", "standard_plots", "sweep_figure",
-    "table_figure", "tile",
+    "RestoredModel", "agreement_figure", "compare_runs_figure", "confusion_figure", "detection_figure",
+    "detection_predictions", "grid_figure", "image_grids", "image_grids_figure", "interpolation_pairs",
+    "interpolations_figure", "latent_codes", "latent_map_figure", "learning_curves", "learning_curves_figure",
+    "plot_band", "plot_curves", "predictions_figure", "reconstructions_figure", "replica_label", "restored_model",
+    "run_confusion", "sample_grid_figure", "save", "scene_examples", "segmentation_figure",
+    "segmentation_predictions", "spectrogram_figure", "standard_plots", "sweep_figure", "table_figure", "tile",
 ]

@@ -27,29 +27,45 @@ def replica_label(replica: dict) -> str:
     return f"seed {replica['seed']}" + (f", {hp}" if hp else "")
 
 
+def _marker(steps: np.ndarray) -> str | None:
+    """Points drawn where a curve has too few to read as a line (a run with one evaluation)."""
+    return "o" if len(steps) <= 3 else None
+
+
+def _band(ax, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(lower, upper) [T] of the ±std band of values [T, K]; on a log axis the lower edge is kept at or above
+    the smallest replica's value, so that the band stays on the axis (mean - std may be <= 0)."""
+    mean, std = _quiet(np.nanmean, values, 1), _quiet(np.nanstd, values, 1)
+    lower = mean - std
+    if ax.get_yscale() == "log":
+        lower = np.fmax(lower, _quiet(np.nanmin, values, 1))
+    return lower, mean + std
+
+
 def plot_curves(ax, steps: np.ndarray, values: np.ndarray, labels: list[str] | None = None, color=None,
                 label: str = "mean") -> None:
     """Every replica as a thin line ([T, K] values), their mean as a thick line with a ±std band. Pass the
     replicas of one sweep point only (a mean over points means nothing); `color`: one colour for the point's
-    lines, mean and band (several points in one panel), else one colour per replica and a black mean."""
+    lines, mean and band (several points in one panel), else one colour per replica and a black mean. Set a
+    log scale on `ax` before: the band is then clipped to the axis (`_band`)."""
     for k in range(values.shape[1]):
-        ax.plot(steps, values[:, k], lw=0.8, alpha=0.5, color=color, label=labels[k] if labels else None)
+        ax.plot(steps, values[:, k], lw=0.8, alpha=0.5, color=color, marker=_marker(steps), ms=4,
+                label=labels[k] if labels else None)
     if values.shape[1] > 1:
-        mean, std = _quiet(np.nanmean, values, 1), _quiet(np.nanstd, values, 1)
-        ax.plot(steps, mean, color=color or "black", lw=2, label=label)
-        ax.fill_between(steps, mean - std, mean + std, color=color or "black", alpha=0.1)
+        ax.plot(steps, _quiet(np.nanmean, values, 1), color=color or "black", lw=2, marker=_marker(steps),
+                label=label)
+        ax.fill_between(steps, *_band(ax, values), color=color or "black", alpha=0.1)
 
 
 def plot_band(ax, steps: np.ndarray, values: np.ndarray, label: str | None = None, color=None) -> None:
     """Only the mean over replicas of values [T, K] with a ±std band: for comparing several runs."""
-    mean, std = _quiet(np.nanmean, values, 1), _quiet(np.nanstd, values, 1)
-    (line,) = ax.plot(steps, mean, lw=2, label=label, color=color)
-    ax.fill_between(steps, mean - std, mean + std, color=line.get_color(), alpha=0.15)
+    (line,) = ax.plot(steps, _quiet(np.nanmean, values, 1), lw=2, marker=_marker(steps), label=label, color=color)
+    ax.fill_between(steps, *_band(ax, values), color=line.get_color(), alpha=0.15)
 
 
 def _curve_panels(run: Run) -> list[tuple[str, str]]:
-    return [(s, k) for s, k in [("train", "loss"), ("test", "loss"), ("test", "accuracy"),
-                                ("test", "mean_iou"), ("test", "map50")]
+    return [(s, k) for s, k in [("train", "loss"), ("train", "d_loss"), ("train", "g_loss"), ("test", "loss"),
+                                ("test", "accuracy"), ("test", "mean_iou"), ("test", "map50")]
             if k in run.metric_names(s)]
 
 
@@ -62,6 +78,8 @@ def learning_curves_figure(run: Run) -> Figure:
     labels, points = [replica_label(r) for r in run.replicas], run.points
     for ax, (split, key) in zip(axes, panels, strict=False):
         steps, values = run.series(split, key)
+        if key == "loss" and _quiet(np.nanmin, values) > 0:
+            ax.set_yscale("log")
         if len(points) == 1:
             plot_curves(ax, steps, values, labels if len(labels) <= 10 else None)
         for p in points if len(points) > 1 else []:
@@ -70,8 +88,6 @@ def learning_curves_figure(run: Run) -> Figure:
                         color=f"C{p['point'] % 10}", label=f"{name} (mean ± std, {seeds} seeds)")
         ax.set_title(f"{split} {key}")
         ax.set_xlabel("step")
-        if key == "loss" and _quiet(np.nanmin, values) > 0:
-            ax.set_yscale("log")
     if (len(labels) if len(points) == 1 else len(points)) <= 10 and panels:
         axes[-1].legend(fontsize=7)
     fig.tight_layout()
@@ -149,7 +165,7 @@ def sweep_figure(run: Run, key: str = "accuracy", split: str = "test") -> Figure
         raise ValueError(f"run {run.path} has no sweep")
     final = run.final(key, split)  # [K]
     seeds = np.array([r["seed"] for r in run.replicas])
-    fig = Figure(figsize=(4.5 * len(sweep), 3.5))
+    fig = Figure(figsize=(4.5 * len(sweep) + 1.2, 3.5), layout="constrained")  # + the legend, outside
     axes = fig.subplots(1, len(sweep), squeeze=False)[0]
     for ax, (name, values) in zip(axes, sweep.items(), strict=True):
         x = np.array([r["hparams"][name] for r in run.replicas])
@@ -166,8 +182,7 @@ def sweep_figure(run: Run, key: str = "accuracy", split: str = "test") -> Figure
         ax.set_xlabel(name)
         ax.set_ylabel(f"final {split} {key}")
     if len(np.unique(seeds)) <= 10:
-        axes[-1].legend(fontsize=7)
-    fig.tight_layout()
+        fig.legend(*axes[-1].get_legend_handles_labels(), fontsize=7, loc="outside right upper")
     return fig
 
 

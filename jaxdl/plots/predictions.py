@@ -1,5 +1,5 @@
-"""Task predictions drawn on their inputs: segmentation masks and detection boxes on digit scenes, and
-log-mel spectrograms with their transcripts."""
+"""Task predictions drawn on their inputs: segmentation masks and detection boxes on digit scenes,
+log-mel spectrograms with their transcripts, and a table of references beside predictions (seq2seq, CTC)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,10 @@ def _draw_boxes(ax, boxes, classes, scores=None, dashed=False) -> None:
         ax.add_patch(Rectangle((x0 - 0.5, y0 - 0.5), x1 - x0, y1 - y0, fill=False, lw=1.2,
                                ls="--" if dashed else "-", edgecolor=colors[1 + int(c)]))
         text = f"{int(c)}" if scores is None else f"{int(c)}:{scores[k]:.2f}"
-        ax.text(x0 - 0.5, y0 - 1, text, color=colors[1 + int(c)], fontsize=6, va="bottom")
+        if dashed:  # the truth's label under its box, a detection's above: the two never share a corner
+            ax.text(x0 - 0.5, y1, text, color=colors[1 + int(c)], fontsize=7, va="top")
+        else:
+            ax.text(x0 - 0.5, y0 - 1, text, color=colors[1 + int(c)], fontsize=7, va="bottom")
 
 
 def _overlay(ax, image, mask=None) -> None:
@@ -63,9 +66,17 @@ def scene_examples(split: dict[str, np.ndarray], path: str, n: int = 6) -> str:
 
 
 def segmentation_predictions(images, target, pred, path: str) -> str:
-    """images [N, H, W, 1], true and predicted class maps [N, H, W] (0 = background) -> a 3-row grid."""
+    """Write `segmentation_figure(images, target, pred)` as a PNG at `path`."""
+    return save(segmentation_figure(images, target, pred), path)
+
+
+def segmentation_figure(images, target, pred) -> Figure:
+    """images [N, H, W, 1], true and predicted class maps [N, H, W] (0 = background) -> a 3-row grid, with a
+    legend of the colours of the classes drawn (class k is the dataset's class k - 1: digit_scenes' digit)."""
+    from matplotlib.patches import Patch
+
     n = len(images)
-    fig = Figure(figsize=(1.6 * n, 5.0))
+    fig = Figure(figsize=(1.6 * n + 1.0, 5.0), layout="constrained")
     axes = fig.subplots(3, n, squeeze=False)
     for i in range(n):
         _overlay(axes[0][i], images[i])
@@ -73,23 +84,35 @@ def segmentation_predictions(images, target, pred, path: str) -> str:
         _overlay(axes[2][i], images[i], pred[i])
     for row, name in enumerate(("image", "truth", "prediction")):
         axes[row][0].set_ylabel(name)
-    return _save(fig, path)
+    colors, drawn = _class_colors(), np.union1d(np.unique(target), np.unique(pred))
+    fig.legend([Patch(color=colors[k], alpha=0.6) for k in drawn if k > 0], [str(k - 1) for k in drawn if k > 0],
+               title="class", fontsize=7, title_fontsize=7, loc="outside right center")
+    return fig
 
 
 def detection_predictions(examples: dict[str, np.ndarray], boxes, scores, classes, min_score: float,
                           path: str) -> str:
+    """Write `detection_figure(...)` as a PNG at `path`."""
+    return _save(detection_figure(examples, boxes, scores, classes, min_score), path)
+
+
+def detection_figure(examples: dict[str, np.ndarray], boxes, scores, classes, min_score: float) -> Figure:
     """Ground truth (dashed, from examples' "inputs", "boxes", "box_classes", "num_boxes") and detections
     with score >= min_score (solid, "class:score") on each image; boxes [N, k, 4], scores/classes [N, k]."""
     n = len(examples["inputs"])
-    fig = Figure(figsize=(2.0 * n, 2.3))
-    axes = fig.subplots(1, n, squeeze=False)
+    cols = min(n, 4)  # a grid of large panels: the boxes' labels need the room
+    rows = -(-n // cols)
+    fig = Figure(figsize=(3.0 * cols, 3.0 * rows + 0.3))
+    axes = fig.subplots(rows, cols, squeeze=False).reshape(-1)
+    for ax in axes[n:]:
+        ax.set_axis_off()
     for i in range(n):
-        ax, k, keep = axes[0][i], int(examples["num_boxes"][i]), np.asarray(scores[i]) >= min_score
+        ax, k, keep = axes[i], int(examples["num_boxes"][i]), np.asarray(scores[i]) >= min_score
         _overlay(ax, examples["inputs"][i])
         _draw_boxes(ax, examples["boxes"][i][:k], examples["box_classes"][i][:k], dashed=True)
         _draw_boxes(ax, np.asarray(boxes[i])[keep], np.asarray(classes[i])[keep], np.asarray(scores[i])[keep])
     fig.suptitle(f"dashed: truth, solid: detections with score >= {min_score}", fontsize=8)
-    return _save(fig, path)
+    return fig
 
 
 def spectrogram_figure(frames: list[np.ndarray], titles: list[str]) -> Figure:
@@ -101,5 +124,26 @@ def spectrogram_figure(frames: list[np.ndarray], titles: list[str]) -> Figure:
         ax.set_title(title, fontsize=9, loc="left")
         ax.set_yticks([])
         ax.set_xlabel("frame (10 ms)" if i == len(frames) - 1 else "")
+    fig.tight_layout()
+    return fig
+
+
+def predictions_figure(rows: list[tuple[str, str, str]], title: str = "") -> Figure:
+    """A table of (input, reference, prediction) strings, each prediction green where it equals its
+    reference and red where it does not."""
+    fig = Figure(figsize=(6.5, 0.8 + 0.28 * (len(rows) + 1)))
+    ax = fig.subplots()
+    ax.set_axis_off()
+    ax.set_xlim(0, 3)
+    ax.set_ylim(len(rows) + 0.5, -0.8)
+    for col, name in enumerate(("input", "reference", "prediction")):
+        ax.text(col, 0, name, fontweight="bold", fontsize=9, va="center")
+    for row, (inp, ref, pred) in enumerate(rows, 1):
+        ax.text(0, row, inp, family="monospace", fontsize=9, va="center")
+        ax.text(1, row, ref, family="monospace", fontsize=9, va="center")
+        ax.text(2, row, pred or "(empty)", family="monospace", fontsize=9, va="center",
+                color="tab:green" if pred == ref else "tab:red")
+    if title:
+        ax.set_title(title, fontsize=9, loc="left")
     fig.tight_layout()
     return fig

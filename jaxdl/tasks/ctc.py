@@ -82,16 +82,22 @@ class CTCTask:
 
     def write_artifacts(self, states, step: int, workdir: str, final: bool) -> None:
         """At the end: plots/spectrograms.png, a few test utterances with the reference and replica 0's greedy
-        transcript. (Trained parameters are in the run's checkpoints; `jaxdl transcribe` restores them.)"""
+        transcript, and the same transcripts in predictions.txt and plots/predictions.png. (Trained
+        parameters are in the run's checkpoints; `jaxdl transcribe` restores them.)"""
         if not final or not self.examples:
             return
         first = jax.tree_util.tree_map(lambda a: a[0], jax.device_get(states.params))
-        logits, lengths = self.apply(first, self.examples)
-        tokens, counts = jax.device_get(greedy_decode(logits, lengths))
+        transcribe = jax.jit(lambda params, batch: greedy_decode(*self.apply(params, batch)))  # one program
+        tokens, counts = jax.device_get(transcribe(first, self.examples))
         ex = self.examples
-        titles = [f"ref {decode_tokens(ex['labels'][i][: ex['label_lengths'][i]])}   "
-                  f"hyp {decode_tokens(tokens[i][: counts[i]])}" for i in range(len(tokens))]
+        refs = [decode_tokens(ex["labels"][i][: ex["label_lengths"][i]]) for i in range(len(tokens))]
+        hyps = [decode_tokens(tokens[i][: counts[i]]) for i in range(len(tokens))]
+        titles = [f"ref {r}   hyp {h}" for r, h in zip(refs, hyps, strict=True)]
         from jaxdl import plots
+        from jaxdl.tasks.predictions import write_predictions
+
+        rows = [(f"test utterance {i}", refs[i], hyps[i]) for i in range(len(tokens))]
+        write_predictions(workdir, rows, f"replica 0 at step {step}, greedy decoding (plots/spectrograms.png)")
 
         frames = [np.asarray(ex["inputs"][i][: ex["input_lengths"][i]]) for i in range(len(tokens))]
         plots.save(plots.spectrogram_figure(frames, titles), os.path.join(workdir, "plots", "spectrograms.png"))

@@ -12,6 +12,7 @@ import ml_collections
 from jaxdl.config import config_from_json
 from jaxdl.data.load import check_data
 from jaxdl.errors import UserError
+from jaxdl.models import import_model, is_import_path
 from jaxdl.sweeps import point_stats
 from jaxdl.train.checkpoint import Checkpoints
 from jaxdl.train.loop import diverged_mask, init_states, make_programs, pad_for_eval
@@ -43,9 +44,12 @@ def restore_run(workdir: str, step: int | None = None):
     env_path = os.path.join(workdir, "env.json")
     try:
         with open(env_path) as f:
-            record = json.load(f).get("data")
+            env = json.load(f)
+        record, model_path = env.get("data"), env.get("model_path")
     except (OSError, ValueError, AttributeError):
-        record = None  # a run from before env.json recorded its data: the dataset must still be there
+        record = model_path = None  # a run from before env.json recorded its data: the dataset must still be there
+    if is_import_path(config.model.get("name")):  # a model from outside jaxdl: from where the run imported it
+        import_model(config.model.name, [d for d in (model_path, os.getcwd()) if d])
     # the data dir config.json records, never $JAXDL_DATA_DIR's, and never prepared anew here
     check_data(config.dataset.name, config.data_dir, record)
     try:  # the layout the run trained on, so that its evaluation rounds as the logged test lines did

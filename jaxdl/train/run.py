@@ -31,13 +31,14 @@ from tqdm.auto import tqdm
 from jaxdl.config import to_json
 from jaxdl.data.load import data_record
 from jaxdl.errors import Interrupted, Preempted, StorageError, UserError
+from jaxdl.models import import_root
 from jaxdl.runs import load_run
 from jaxdl.sweeps import points
 from jaxdl.train.checkpoint import Checkpoints
 from jaxdl.train.loop import diverged_mask, init_states, make_programs, pad_for_eval
 from jaxdl.train.mesh import agree, fetch, is_primary, sync
 from jaxdl.train.preemption import StopRequest, stop_if_signalled
-from jaxdl.train.rundir import MetricsLog, NullLog, environment, prepare_workdir, write_json
+from jaxdl.train.rundir import MetricsLog, NullLog, environment, finished_summary, prepare_workdir, write_json
 from jaxdl.train.setup import build_experiment
 from jaxdl.train.state import TrainState
 from jaxdl.train.summary import masked, run_summary
@@ -107,6 +108,12 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *, quiet
         if restored is not None:
             tree, step = restored
             states, data_keys, step = tree["states"], tree["data_keys"], int(step)
+        finished = finished_summary(workdir, step) if step == cfg.steps else None
+        if finished is not None:  # a rerun of a completed run (its newest good checkpoint is the end): left alone
+            if not quiet and primary:
+                print(f"jaxdl: run {workdir} is complete ({cfg.steps} steps); nothing changed. To train further, "
+                      "rerun with a larger --config.steps", file=sys.stderr)
+            return finished
         first_step = step
         if primary:
             if step:
@@ -114,7 +121,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *, quiet
                 if os.path.exists(os.path.join(workdir, "summary.json")):  # rewritten when the resumed run ends
                     os.remove(os.path.join(workdir, "summary.json"))
             else:
-                env = environment([r.__dict__ for r in exp.replicas], place.shape)
+                env = environment([r.__dict__ for r in exp.replicas], place.shape, import_root(cfg.model.name))
                 env["data"] = data_record(cfg.dataset.name, cfg.data_dir)  # what eval and restore_run check
                 write_json(os.path.join(workdir, "env.json"), env)
             if hasattr(exp.dataset, "write_artifacts"):  # e.g. a text dataset's vocabulary, for later evaluation

@@ -63,8 +63,10 @@ def git_commit() -> str | None:
         return None
 
 
-def environment(replicas: list[dict[str, Any]], mesh: dict[str, int] | None = None) -> dict[str, Any]:
-    """env.json: versions, devices, XLA flags, command, and `mesh`, the run's device layout ({}: one device)."""
+def environment(replicas: list[dict[str, Any]], mesh: dict[str, int] | None = None,
+                model_path: str | None = None) -> dict[str, Any]:
+    """env.json: versions, devices, XLA flags, command, and `mesh`, the run's device layout ({}: one device);
+    `model_path`: the directory a model named by import path was imported from (jaxdl.models.import_root)."""
     import flax
     import jax
     import optax
@@ -82,7 +84,7 @@ def environment(replicas: list[dict[str, Any]], mesh: dict[str, int] | None = No
         "command": sys.argv,
         "start_time": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "replicas": replicas,
-    }
+    } | ({"model_path": model_path} if model_path else {})
 
 
 def has_checkpoints(workdir: str) -> bool:
@@ -121,8 +123,34 @@ def config_difference(old: str, new: str, most: int = 3) -> str:
     return "; ".join(said[:most]) + (f"; and {len(said) - most} more" if len(said) > most else "")
 
 
+# The keys a run may change and still continue: only its length (see `extension_refusal`).
+EXTENDABLE = ("steps",)
+
+
+def extension_refusal(old: str, new: str) -> str | None:
+    """Why the run of config.json text `old` cannot be continued as `new`, or None when it can: `new` differs
+    only in a larger `steps`, and the steps already taken (their learning rates, their logged intervals)
+    are those the longer run takes. Data order depends on the step alone (jaxdl/train/loop.py)."""
+    a, b = _flat(json.loads(old)), _flat(json.loads(new))
+    changed = {k for k in a.keys() | b.keys() if a.get(k, "<absent>") != b.get(k, "<absent>")}
+    if not changed or changed - set(EXTENDABLE):
+        return "a different config"
+    if not b["steps"] > a["steps"]:
+        return f"steps: {a['steps']} there, {b['steps']} here: a run can be extended, not shortened"
+    if a["optimizer.schedule"] != "constant":
+        return (f"optimizer.schedule is {a['optimizer.schedule']!r}: its decay length is steps, so steps "
+                f"{b['steps']} would change the learning rate of the {a['steps']} steps already taken")
+    if a["steps"] % a["log_every"]:
+        return (f"log_every: the {a['steps']}-step run's last train line averages {a['steps'] % a['log_every']} "
+                f"steps, not log_every={a['log_every']} as a {b['steps']}-step run's would")
+    return None
+
+
 def prepare_workdir(workdir: str, config_json: str, overwrite: bool, write: bool = True) -> bool:
     """Make `workdir` ready for a run of `config_json`; True when it resumes (same config, checkpoints).
+
+    A config that only extends the run there (a larger `steps`, `extension_refusal`) continues it:
+    config.json is rewritten to the new one, once the checks pass, and the run resumes.
 
     Process 0 calls it holding the workdir's lock (jaxdl.train.workdir.WorkdirLock), which created the
     directory. Refused (UserError) unless `overwrite`: a run of a different config, and jaxdl files without a
@@ -142,9 +170,14 @@ def prepare_workdir(workdir: str, config_json: str, overwrite: bool, write: bool
     valid = text is not None and _is_config(text)
     same = valid and text == config_json
     if not overwrite:
-        if valid and not same:
+        refusal = extension_refusal(text, config_json) if valid and not same else None
+        if refusal == "a different config":
             raise UserError(f"workdir {workdir} holds a run of a different config "
                             f"({config_difference(text, config_json)}); use a fresh workdir or --overwrite")
+        if refusal:
+            raise UserError(f"workdir {workdir} holds a run that cannot be extended ({refusal}); use a fresh "
+                            "workdir or --overwrite")
+        same = valid  # the same config, or an extension of it
         found = artefacts(workdir)
         if not valid and found:
             raise UserError(f"workdir {workdir} holds jaxdl files ({', '.join(found)}) but no valid config.json; "
@@ -155,11 +188,24 @@ def prepare_workdir(workdir: str, config_json: str, overwrite: bool, write: bool
     if os.path.isdir(os.path.join(workdir, "checkpoints")):
         probe_writable(os.path.join(workdir, "checkpoints"), "checkpoints directory")
     if same and not overwrite and has_checkpoints(workdir):
+        if text != config_json:  # an extension: the run is now the longer one
+            write_text(existing, config_json)
         return True
     remove_recorded(workdir)
     write_text(existing, config_json)
     record(workdir, list(OWNED))  # before the other files: a run killed at any point leaves them listed
     return False
+
+
+def finished_summary(workdir: str, steps: int) -> dict[str, Any] | None:
+    """summary.json of a run in `workdir` that completed all `steps`, or None: a rerun of it changes nothing."""
+    try:
+        with open(os.path.join(workdir, "summary.json")) as f:
+            summary = json.load(f)
+    except (OSError, ValueError):
+        return None
+    done = isinstance(summary, dict) and summary.get("status") == "completed" and summary.get("steps") == steps
+    return summary if done else None
 
 
 def truncate_metrics(path: str, step: int) -> None:

@@ -17,7 +17,7 @@ from jaxdl import platform
 from jaxdl.data import Dataset, load_dataset, resolve_data_dir
 from jaxdl.data.augment import parse_augment
 from jaxdl.errors import UserError
-from jaxdl.models import DTYPES, MODELS, model_defaults
+from jaxdl.models import DTYPES, MODELS, is_import_path, model_defaults
 from jaxdl.tasks import build_task
 from jaxdl.train.mesh import Placement, build_placement
 from jaxdl.train.replicas import Replica, layout
@@ -74,7 +74,7 @@ def resolve_config(config: ml_collections.ConfigDict) -> ml_collections.ConfigDi
         if resolved.dataset.get("path"):  # your own file (dataset "arrays"): found again from any directory
             resolved.dataset.path = os.path.abspath(os.path.expanduser(resolved.dataset.path))
         name = resolved.model.get("name")
-        if name in MODELS:
+        if name in MODELS or is_import_path(name):
             for key, value in model_defaults(name).items():
                 if key not in resolved.model:
                     resolved.model[key] = value

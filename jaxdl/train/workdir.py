@@ -25,7 +25,7 @@ MANIFEST = "manifest.json"
 # files are listed one by one as they are written)
 OWNED = ("config.json", "env.json", "metrics.jsonl", "summary.json", "checkpoints", "tensorboard",
          "damaged_checkpoints", "eval.json", "samples.npy", "samples_meta.json", "sample_quality.json",
-         "vocab.json", MANIFEST)
+         "vocab.json", "predictions.txt", MANIFEST)
 ARTEFACTS = (*OWNED, "plots")  # what marks a directory as (part of) a jaxdl run
 # errno values of a write that failed for lack of space or permission: exit 4, not a traceback
 STORAGE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS, errno.EFBIG)

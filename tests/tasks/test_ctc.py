@@ -8,6 +8,7 @@ import numpy as np
 import optax
 import pytest
 
+from jaxdl.data.speech import decode_tokens
 from jaxdl.models.speech import SpeechRNN
 from jaxdl.tasks.ctc import CTCTask, ctc_losses
 from jaxdl.tasks.ctc_decode import beam_search, edit_distance, edit_distance_py, greedy_decode
@@ -83,3 +84,27 @@ def test_short_run_reduces_ctc_loss(outcome):
     outcome.at_most("last / first loss", losses[-1] / losses[0], 0.5)
     stats = task.summarize(jax.jit(task.eval_step)(state, {**batch, "mask": jnp.ones(8)}))
     assert 0.0 <= float(stats["digit_error_rate"]) and 0.0 <= float(stats["utterance_accuracy"]) <= 1.0
+
+
+def test_the_end_of_a_run_writes_test_transcripts_beside_their_references(tmp_path):
+    rng = np.random.default_rng(0)
+    labels = np.array([[3, 5, 0], [2, 0, 0]], np.int32)  # "24" and "1", padded
+    examples = {"inputs": rng.standard_normal((2, 12, 40)).astype(np.float32),
+                "input_lengths": np.array([12, 9], np.int32), "labels": labels,
+                "label_lengths": np.array([2, 1], np.int32)}
+    task = CTCTask(SpeechRNN(num_classes=11, conv_channels=(), hidden_size=8, num_layers=1), optax.adam(1e-2),
+                   examples)
+    states = jax.tree_util.tree_map(lambda a: a[None], jax.jit(task.init)(jax.random.PRNGKey(0), examples))
+    task.write_artifacts(states, 7, str(tmp_path), final=True)  # what the driver calls at the end of a run
+    lines = (tmp_path / "predictions.txt").read_text().splitlines()
+    assert lines[:2] == ["# replica 0 at step 7, greedy decoding (plots/spectrograms.png)",
+                         "# input\treference\tprediction\tright"]
+    logits, lengths = jax.jit(task.apply)(jax.tree_util.tree_map(lambda a: a[0], states.params), examples)
+    tokens, counts = jax.jit(greedy_decode)(logits, lengths)
+    hyps = [decode_tokens(np.asarray(tokens[i][: int(counts[i])])) for i in range(2)]
+    expected = [["test utterance 0", "24", hyps[0]], ["test utterance 1", "1", hyps[1]]]
+    assert [line.split("\t")[:3] for line in lines[2:]] == expected
+    right = ["yes" if h == r else "no" for h, r in zip(hyps, ("24", "1"), strict=True)]
+    assert [line.split("\t")[3] for line in lines[2:]] == right
+    for name in ("predictions.png", "spectrograms.png"):
+        assert (tmp_path / "plots" / name).stat().st_size > 0

@@ -78,3 +78,18 @@ def test_tasks_refuse_datasets_without_their_targets():
         c.dataset.name = "digits"
         with pytest.raises(UserError, match=task):
             build_experiment(c)
+
+
+def test_figures_show_the_one_evaluation_and_lay_out_the_predictions(run):
+    from PIL import Image
+
+    from jaxdl import plots
+
+    task, r, _ = run
+    fig = plots.learning_curves_figure(r)
+    tested = [ax for ax in fig.axes if ax.get_title().startswith("test ")]
+    assert tested and r.series("test", "loss")[0].tolist() == [24]  # one evaluation: drawn as points
+    assert all(line.get_marker() == "o" for ax in tested for line in ax.lines)
+    if task == "detection":
+        width, height = Image.open(os.path.join(r.plots_dir, "detections.png")).size
+        assert width / height < 2.5, (width, height)  # 4 x 2 panels, not 8 in a 1760 x 253 strip

@@ -142,6 +142,8 @@ def test_gan_run_writes_samples_and_its_losses_move(tmp_path):
     rows = [json.loads(line) for line in open(os.path.join(workdir, "metrics.jsonl"))]
     d_loss = [r["d_loss"][0] for r in rows if r["split"] == "train"]
     assert len(d_loss) == 3 and len(set(d_loss)) == 3 and all(np.isfinite(d_loss))
+    titles = [ax.get_title() for ax in plots.learning_curves_figure(load_run(workdir)).axes]
+    assert titles[:3] == ["train loss", "train d_loss", "train g_loss"]  # the two players, not only their sum
 
 
 @pytest.fixture(scope="module", params=["vae", "dcgan"])

@@ -46,5 +46,6 @@ def test_the_run_directory_records_the_resolved_config_and_resumes_from_it(tiny,
     assert text == to_json(resolve_config(c)) and sorted(c.model) == ["name"]
     assert json.loads(text)["model"] == {"name": "logreg", "weight_init": "flax"}
     assert json.loads(text)["data_dir"] == resolve_data_dir("")
+    first = json.load(open(os.path.join(w, "summary.json")))
     summary = train_and_evaluate(c, w, quiet=True, tensorboard=False, plots=False)
-    assert summary["resumed_from"] == 20  # the same config, recognised: resumed from its last checkpoint
+    assert summary == first  # the same config, recognised: the finished run is left as it is
