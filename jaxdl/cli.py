@@ -78,8 +78,9 @@ def format_table(summary: dict, workdir: str) -> str:
     final = summary["final"]["test"]
     # every task's own headline metrics (accuracy, mean_iou, digit_error_rate, ...) first, the loss last
     keys = ([k for k in sorted(final) if k != "loss"] + [k for k in ("loss",) if k in final])[:4]
+    wall = summary["timings"]["total"]["total_s"] if "timings" in summary else summary["wall_s"]  # end to end
     lines = [f"run {workdir}: {len(summary['replicas'])} replica(s), {summary['steps']} steps, "
-             f"{summary['wall_s']:.1f} s wall ({summary['compile_s']:.1f} s compile, "
+             f"{wall:.1f} s wall ({summary['compile_s']:.1f} s compile, "
              f"{summary['steps_per_s'] or 0:.0f} steps/s)"]
     width = {k: max(15, len("test " + k)) for k in keys}
     num = lambda x: "nan" if x is None else f"{x:.4f}"  # a diverged replica has no metrics
@@ -122,16 +123,22 @@ def init_distributed(args) -> None:
 
 
 def cmd_train(args, overrides) -> int:
-    from jaxdl.config import apply_overrides, load_config
-    from jaxdl.train.run import train_and_evaluate
+    from jaxdl.train.timings import Timings, format_timings
 
-    config = load_config(args.config)
-    apply_overrides(config, overrides)
-    platform.configure(deterministic=config.deterministic)  # before jax starts its backend
+    timings = Timings()
+    with timings("import"):  # jaxdl's modules, jax and the config file
+        from jaxdl.config import apply_overrides, load_config
+        from jaxdl.train.run import train_and_evaluate
+
+        config = load_config(args.config)
+        apply_overrides(config, overrides)
+    # before jax starts its backend and compiles anything
+    platform.configure(deterministic=config.deterministic, compilation_cache=not args.no_compilation_cache)
     init_distributed(args)
     resume = shlex.join(["jaxdl", *(a for a in args.argv if a != "--overwrite")])
     try:
-        summary = train_and_evaluate(config, args.workdir, quiet=args.quiet, overwrite=args.overwrite)
+        summary = train_and_evaluate(config, args.workdir, quiet=args.quiet, overwrite=args.overwrite,
+                                     timings=timings)
     except Preempted as p:
         print(f"jaxdl: stopped by {signal.Signals(p.signum).name} at step {p.step}, checkpoint saved in "
               f"{p.checkpoint_dir}; resume with: {resume}", file=sys.stderr)
@@ -153,6 +160,7 @@ def cmd_train(args, overrides) -> int:
 
     if jax.process_index() == 0:
         print(format_table(summary, args.workdir))
+        print(format_timings(summary["timings"]))
     return 0
 
 
@@ -165,7 +173,8 @@ def cmd_bench(args, overrides) -> int:
 
     config = load_config(args.config)
     apply_overrides(config, overrides)
-    platform.configure(deterministic=config.deterministic)  # before jax starts its backend
+    # before jax starts its backend and compiles anything
+    platform.configure(deterministic=config.deterministic, compilation_cache=not args.no_compilation_cache)
     report = bench(config, replicas=args.replicas, steps=args.steps, repeats=args.repeats,
                    sequential_baseline=not args.no_sequential)
     print(format_report(report))
@@ -200,7 +209,9 @@ def _run_is_deterministic(workdir: str) -> bool:
 def cmd_eval(args, overrides) -> int:
     from jaxdl.train.evaluate_checkpoint import evaluate_workdir
 
-    platform.configure(deterministic=_run_is_deterministic(args.workdir))  # before jax starts its backend
+    # before jax starts its backend and compiles anything
+    platform.configure(deterministic=_run_is_deterministic(args.workdir),
+                       compilation_cache=not args.no_compilation_cache)
     result = evaluate_workdir(args.workdir, args.step)
     print(f"checkpoint {result['checkpoint']} (step {result['step']}), test split:")
     for k, v in sorted(result["metrics"].items()):
@@ -225,6 +236,12 @@ def cmd_datasets(args, overrides) -> int:
     return 0
 
 
+def _cache_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--no-compilation-cache", action="store_true",
+                   help="compile every program afresh (default: JAX's persistent cache, in "
+                        f"${platform.CACHE_ENV} or <cache home>/jaxdl/xla)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="jaxdl", description="Train, evaluate and benchmark jaxdl models.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -234,6 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--overwrite", action="store_true",
                    help="start afresh in workdir, replacing the run (and checkpoints) there")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _cache_flag(p)
     g = p.add_argument_group("multi-process (jax.distributed; needs --config.mesh)")
     g.add_argument("--coordinator", default=None, help="HOST:PORT of process 0's coordination service")
     g.add_argument("--num_processes", type=int, default=None, help="number of processes")
@@ -249,6 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--repeats", type=int, default=5, help="timed chunks after one warm-up")
     p.add_argument("--no-sequential", action="store_true", help="skip the K sequential single-run baseline")
     p.add_argument("--json", default=None, help="also write the report as JSON here")
+    _cache_flag(p)
     p.set_defaults(fn=cmd_bench)
     p = sub.add_parser("plot", help="write the standard plots of a run into WORKDIR/plots/")
     p.add_argument("--workdir", required=True, help="run directory")
@@ -257,6 +276,7 @@ def build_parser() -> argparse.ArgumentParser:
                        usage="jaxdl eval --workdir DIR [--step N]")
     p.add_argument("--workdir", required=True, help="run directory")
     p.add_argument("--step", type=int, default=None, help="checkpoint step (default: the newest good one)")
+    _cache_flag(p)
     p.set_defaults(fn=cmd_eval)
     p = sub.add_parser("transcribe", help="print transcripts of 16 kHz WAV files from a trained CTC run")
     p.add_argument("--workdir", required=True, help="run directory of a finished 'ctc' run")
