@@ -35,8 +35,8 @@ _HOST_DEVICES = "xla_force_host_platform_device_count"
 # deterministic implementations instead, at some cost in speed. A value the user set already is kept.
 _GPU_DETERMINISTIC = "xla_gpu_deterministic_ops"
 
-# JAX's persistent compilation cache (XLA:CPU executables too: jax 0.10's compilation_cache.is_cache_used): a second run of a command
-# loads its programs instead of compiling them (MNIST MLP, 100 steps: experiments/RESULTS.md). Where:
+# JAX's persistent compilation cache (XLA:CPU executables too: jax 0.10's compilation_cache.is_cache_used): a
+# second run of a command loads its programs instead of compiling them (experiments/RESULTS.md). Where:
 # $JAXDL_COMPILATION_CACHE, else a directory JAX was told already ($JAX_COMPILATION_CACHE_DIR), else this one
 # under the user's cache home. Every program is cached, however small or quick to compile: jaxdl's are CPU
 # programs that compile in well under JAX's default 1 s threshold.
