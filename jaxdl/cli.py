@@ -160,24 +160,31 @@ def cmd_train(args, overrides) -> int:
 
     if jax.process_index() == 0:
         print(format_table(summary, args.workdir))
-        print(format_timings(summary["timings"]))
+        print(format_timings(summary["timings"]["total"]))
     return 0
 
 
 def cmd_bench(args, overrides) -> int:
     import json
 
-    from jaxdl.bench.bench import bench, format_report
-    from jaxdl.config import apply_overrides, load_config
-    from jaxdl.train.rundir import to_jsonable
+    from jaxdl.train.timings import Timings, format_timings
 
-    config = load_config(args.config)
-    apply_overrides(config, overrides)
+    timings = Timings()
+    with timings("import"):  # jaxdl's modules, jax and the config file
+        from jaxdl.bench.bench import bench, format_report
+        from jaxdl.config import apply_overrides, load_config
+        from jaxdl.train.rundir import to_jsonable
+
+        config = load_config(args.config)
+        apply_overrides(config, overrides)
     # before jax starts its backend and compiles anything
     platform.configure(deterministic=config.deterministic, compilation_cache=not args.no_compilation_cache)
-    report = bench(config, replicas=args.replicas, steps=args.steps, repeats=args.repeats,
-                   sequential_baseline=not args.no_sequential)
+    with timings.watching():
+        report = bench(config, replicas=args.replicas, steps=args.steps, repeats=args.repeats,
+                       sequential_baseline=not args.no_sequential, timings=timings)
+    report["timings"] = timings.segment(0, 0)
     print(format_report(report))
+    print(format_timings(report["timings"]))
     if args.json:
         with open(args.json, "w") as f:
             json.dump(to_jsonable(report), f, indent=2, sort_keys=True)
