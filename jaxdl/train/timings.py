@@ -128,5 +128,5 @@ def format_timings(t: dict[str, Any]) -> str:
     """A segment's timings, or summary.json's "timings" "total", in one line: where the time went."""
     parts = ", ".join(f"{k} {t[k + '_s']:.1f}" for k in (*SECTIONS, "other"))
     segments = f" over {t['segments']} segments" if t.get("segments", 1) > 1 else ""
-    return (f"time: {t['total_s']:.1f} s{segments} = {parts} s; {len(t['programs'])} programs compiled, "
-            f"{t['cache_hits']} of {t['cache_hits'] + t['cache_misses']} from the compilation cache")
+    return (f"time: {t['total_s']:.1f} s{segments} = {parts} s; {t['cache_hits'] + t['cache_misses']} programs "
+            f"compiled, {t['cache_hits']} of them loaded from the compilation cache")
