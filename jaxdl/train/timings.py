@@ -6,7 +6,8 @@ workdir, initial states), compile (tracing, lowering and compiling every program
 persistent compilation cache), train, eval, checkpoints (saves, restores), files (metrics, summaries), plots,
 and `other_s`, what no section claims. A section that runs inside another is the inner one's only; a
 compile inside any section is compile's only. Compiles are seen through jax.monitoring's events, so one that
-a program triggers lazily (the shorter last chunk, the guarded chunk) is counted too.
+a program triggers lazily (the shorter last chunk, the guarded chunk) is counted too; only the driver's
+thread's (a library's background thread compiling meanwhile takes no time from the run).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class Timings:
         self._spans: list[tuple[float, float]] = []  # compile events' (start, end), time.time()
         self._frames: list[list[float]] = []  # per open section: [seconds claimed by inner sections, compile]
         self._lock = threading.Lock()
+        self._thread = threading.get_ident()  # the driver's: a compile in another thread overlaps, not adds
 
     def compile_s(self) -> float:
         """Seconds covered by at least one compile event so far."""
@@ -65,7 +67,7 @@ class Timings:
                 self._frames[-1][1] += compiled
 
     def _on_span(self, event: str, start: float, end: float, **kwargs) -> None:
-        if event in _COMPILE_EVENTS:
+        if event in _COMPILE_EVENTS and threading.get_ident() == self._thread:
             with self._lock:
                 self._spans.append((start, end))
                 if event == _BACKEND_COMPILE:
