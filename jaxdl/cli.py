@@ -83,8 +83,9 @@ def format_table(summary: dict, workdir: str) -> str:
 
     final = summary["final"]["test"]
     keys = headline_keys(final)
+    wall = summary["timings"]["total"]["total_s"] if "timings" in summary else summary["wall_s"]  # end to end
     lines = [f"run {workdir}: {len(summary['replicas'])} replica(s), {summary['steps']} steps, "
-             f"{summary['wall_s']:.1f} s wall ({summary['compile_s']:.1f} s compile, "
+             f"{wall:.1f} s wall ({summary['compile_s']:.1f} s compile, "
              f"{summary['steps_per_s'] or 0:.0f} steps/s)"]
     width = {k: max(15, len("test " + k)) for k in keys}
     num = lambda x: "nan" if x is None or x != x else f"{x:.4f}"  # a diverged replica has no metrics
@@ -129,17 +130,23 @@ def init_distributed(args) -> None:
 
 
 def cmd_train(args, overrides) -> int:
-    from jaxdl.config import apply_overrides, load_config
-    from jaxdl.train.run import train_and_evaluate
+    from jaxdl.train.timings import Timings, format_timings
 
-    config = load_config(args.config)
-    apply_overrides(config, overrides)
-    platform.configure(deterministic=config.deterministic)  # before jax starts its backend
+    timings = Timings()
+    with timings("import"):  # jaxdl's modules, jax and the config file
+        from jaxdl.config import apply_overrides, load_config
+        from jaxdl.train.run import train_and_evaluate
+
+        config = load_config(args.config)
+        apply_overrides(config, overrides)
+    # before jax starts its backend and compiles anything
+    platform.configure(deterministic=config.deterministic, compilation_cache=not args.no_compilation_cache)
     init_distributed(args)
     _import_model(config, args.config)
     resume = shlex.join(["jaxdl", *(a for a in args.argv if a != "--overwrite")])
     try:
-        summary = train_and_evaluate(config, args.workdir, quiet=args.quiet, overwrite=args.overwrite)
+        summary = train_and_evaluate(config, args.workdir, quiet=args.quiet, overwrite=args.overwrite,
+                                     timings=timings)
     except Preempted as p:
         print(f"jaxdl: stopped by {signal.Signals(p.signum).name} at step {p.step}, checkpoint saved in "
               f"{p.checkpoint_dir}; resume with: {resume}", file=sys.stderr)
@@ -161,6 +168,7 @@ def cmd_train(args, overrides) -> int:
 
     if jax.process_index() == 0:
         print(format_table(summary, args.workdir))
+        print(format_timings(summary["timings"]["total"]))
     return 0
 
 
@@ -176,17 +184,25 @@ def _import_model(config, config_path: str) -> None:
 def cmd_bench(args, overrides) -> int:
     import json
 
-    from jaxdl.bench.bench import bench, format_report
-    from jaxdl.config import apply_overrides, load_config
-    from jaxdl.train.rundir import to_jsonable
+    from jaxdl.train.timings import Timings, format_timings
 
-    config = load_config(args.config)
-    apply_overrides(config, overrides)
-    platform.configure(deterministic=config.deterministic)  # before jax starts its backend
+    timings = Timings()
+    with timings("import"):  # jaxdl's modules, jax and the config file
+        from jaxdl.bench.bench import bench, format_report
+        from jaxdl.config import apply_overrides, load_config
+        from jaxdl.train.rundir import to_jsonable
+
+        config = load_config(args.config)
+        apply_overrides(config, overrides)
+    # before jax starts its backend and compiles anything
+    platform.configure(deterministic=config.deterministic, compilation_cache=not args.no_compilation_cache)
     _import_model(config, args.config)
-    report = bench(config, replicas=args.replicas, steps=args.steps, repeats=args.repeats,
-                   sequential_baseline=not args.no_sequential)
+    with timings.watching():
+        report = bench(config, replicas=args.replicas, steps=args.steps, repeats=args.repeats,
+                       sequential_baseline=not args.no_sequential, timings=timings)
+    report["timings"] = timings.segment(0, 0)
     print(format_report(report))
+    print(format_timings(report["timings"]))
     if args.json:
         with open(args.json, "w") as f:
             json.dump(to_jsonable(report), f, indent=2, sort_keys=True)
@@ -218,7 +234,9 @@ def _run_is_deterministic(workdir: str) -> bool:
 def cmd_eval(args, overrides) -> int:
     from jaxdl.train.evaluate_checkpoint import evaluate_workdir
 
-    platform.configure(deterministic=_run_is_deterministic(args.workdir))  # before jax starts its backend
+    # before jax starts its backend and compiles anything
+    platform.configure(deterministic=_run_is_deterministic(args.workdir),
+                       compilation_cache=not args.no_compilation_cache)
     result = evaluate_workdir(args.workdir, args.step)
     print(f"checkpoint {result['checkpoint']} (step {result['step']}), test split:")
     from jaxdl.sweeps import point_label
@@ -309,6 +327,12 @@ def cmd_prepare(args, overrides) -> int:
     return 0
 
 
+def _cache_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--no-compilation-cache", action="store_true",
+                   help="compile every program afresh (default: JAX's persistent cache, in "
+                        f"${platform.CACHE_ENV} or <cache home>/jaxdl/xla)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="jaxdl", description="Train, evaluate and benchmark jaxdl models.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -319,6 +343,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="start afresh in workdir, replacing the run (and checkpoints) there")
     p.add_argument("--quiet", action="store_true",
                    help="print only the final table (no progress bar on a terminal, no progress lines in a log)")
+    _cache_flag(p)
     g = p.add_argument_group("multi-process (jax.distributed; needs --config.mesh)")
     g.add_argument("--coordinator", default=None, help="HOST:PORT of process 0's coordination service")
     g.add_argument("--num_processes", type=int, default=None, help="number of processes")
@@ -334,6 +359,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--repeats", type=int, default=5, help="timed chunks after one warm-up")
     p.add_argument("--no-sequential", action="store_true", help="skip the K sequential single-run baseline")
     p.add_argument("--json", default=None, help="also write the report as JSON here")
+    _cache_flag(p)
     p.set_defaults(fn=cmd_bench)
     p = sub.add_parser("plot", help="write the standard plots of a run into WORKDIR/plots/")
     p.add_argument("--workdir", required=True, help="run directory")
@@ -342,6 +368,7 @@ def build_parser() -> argparse.ArgumentParser:
                        usage="jaxdl eval --workdir DIR [--step N]")
     p.add_argument("--workdir", required=True, help="run directory")
     p.add_argument("--step", type=int, default=None, help="checkpoint step (default: the newest good one)")
+    _cache_flag(p)
     p.set_defaults(fn=cmd_eval)
     p = sub.add_parser("compare", help="one table of several runs: config differences, final test metrics "
                        "per sweep point (mean ± std over seeds), wall time",

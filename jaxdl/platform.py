@@ -8,7 +8,8 @@ itself before its first computation, since XLA reads XLA_FLAGS once, when jax st
 
 Importing jaxdl changes nothing. The two settings below are for XLA:CPU; other backends ignore them.
 `configure(deterministic=True)` (what `config.deterministic`, default True, asks for) also turns on XLA:GPU's
-deterministic ops, which XLA:CPU ignores.
+deterministic ops, which XLA:CPU ignores. `configure(compilation_cache=True)` (`jaxdl train`, `eval` and
+`bench` unless --no-compilation-cache) turns on JAX's persistent compilation cache.
 """
 
 from __future__ import annotations
@@ -33,6 +34,13 @@ _HOST_DEVICES = "xla_force_host_platform_device_count"
 # results change from run to run; this flag (a superset of --xla_gpu_exclude_nondeterministic_ops) selects
 # deterministic implementations instead, at some cost in speed. A value the user set already is kept.
 _GPU_DETERMINISTIC = "xla_gpu_deterministic_ops"
+
+# JAX's persistent compilation cache (XLA:CPU executables too: jax 0.10's compilation_cache.is_cache_used): a
+# second run of a command loads its programs instead of compiling them (experiments/RESULTS.md). Where:
+# $JAXDL_COMPILATION_CACHE, else a directory JAX was told already ($JAX_COMPILATION_CACHE_DIR), else this one
+# under the user's cache home. Every program is cached, however small or quick to compile: jaxdl's are CPU
+# programs that compile in well under JAX's default 1 s threshold.
+CACHE_ENV = "JAXDL_COMPILATION_CACHE"
 
 
 def with_small_loop_threshold(flags: str, threshold: int = 4 << 20) -> str:
@@ -72,9 +80,49 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def configure(deterministic: bool = False) -> str:
+def cache_home() -> str:
+    """$XDG_CACHE_HOME, else ~/.cache: where jaxdl keeps what it can recompute (compiled programs, decoded
+    datasets)."""
+    return os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+
+
+def default_compilation_cache() -> str:
+    """$JAXDL_COMPILATION_CACHE, else <cache home>/jaxdl/xla."""
+    return os.path.expanduser(os.environ.get(CACHE_ENV) or os.path.join(cache_home(), "jaxdl", "xla"))
+
+
+def use_compilation_cache(on: bool) -> str | None:
+    """Turn JAX's persistent compilation cache on (every program cached) or off; returns its directory, None
+    when off. On: $JAXDL_COMPILATION_CACHE, else the directory JAX has already (the user's
+    $JAX_COMPILATION_CACHE_DIR), else `default_compilation_cache()`. Call it before the process's first
+    compile: JAX decides once, then, whether a process uses the cache."""
+    import jax
+
+    if not on:
+        jax.config.update("jax_enable_compilation_cache", False)
+        return None
+    path = default_compilation_cache()
+    if not os.environ.get(CACHE_ENV) and jax.config.jax_compilation_cache_dir:
+        path = jax.config.jax_compilation_cache_dir
+    jax.config.update("jax_enable_compilation_cache", True)
+    jax.config.update("jax_compilation_cache_dir", path)
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+    jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+    return path
+
+
+def compilation_cache_dir() -> str | None:
+    """The persistent compilation cache's directory (None: off), as env.json records it."""
+    import jax
+
+    return jax.config.jax_compilation_cache_dir if jax.config.jax_enable_compilation_cache else None
+
+
+def configure(deterministic: bool = False, compilation_cache: bool | None = None) -> str:
     """Add jaxdl's XLA:CPU settings to $XLA_FLAGS (the user's own settings win) and return the flags;
-    with `deterministic`, XLA:GPU's deterministic ops too (what `config.deterministic` asks for).
+    with `deterministic`, XLA:GPU's deterministic ops too (what `config.deterministic` asks for);
+    `compilation_cache` True/False turns JAX's persistent compilation cache on/off (`use_compilation_cache`;
+    None leaves it, and jax unimported, as it is).
 
     Idempotent. Warns when the flags change after jax has started a backend: they then apply only to
     processes started later.
@@ -87,6 +135,8 @@ def configure(deterministic: bool = False) -> str:
     if flags != old and _backend_started():
         warnings.warn("jaxdl.platform.configure() ran after jax started its backend: XLA_FLAGS take effect in "
                       "new processes only", stacklevel=2)
+    if compilation_cache is not None:
+        use_compilation_cache(compilation_cache)
     return flags
 
 

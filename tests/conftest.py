@@ -54,7 +54,16 @@ def compilation_cache(tmp_path_factory):
     jax.config.update("jax_compilation_cache_dir", path)
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+    # what `jaxdl` (in-process or a subprocess) caches goes here too, never into the user's cache home
+    old = {k: os.environ.get(k) for k in ("JAXDL_COMPILATION_CACHE", "JAXDL_DATA_CACHE")}
+    os.environ["JAXDL_COMPILATION_CACHE"] = path
+    os.environ["JAXDL_DATA_CACHE"] = shared_dir(tmp_path_factory, "decoded")
     yield path
+    for k, v in old.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -65,6 +65,17 @@ def test_train_prints_table(tmp_path, capsys):
     assert "mean ± std" in out and "test accuracy" in out
     assert "jaxdl: step" not in err  # --quiet: only the final table
     summary = json.load(open(tmp_path / "w" / "summary.json"))
+    # where the time went, in summary.json and as the last line: the sections add up to the total
+    (segment,) = summary["timings"]["segments"]
+    sections = [k for k in segment if k.endswith("_s") and k not in ("total_s", "wall_s")]
+    assert sorted(sections) == sorted(f"{k}_s" for k in ("import", "data", "setup", "compile", "train", "eval",
+                                                          "checkpoints", "files", "plots", "other"))
+    assert sum(segment[k] for k in sections) == pytest.approx(segment["total_s"])
+    assert min(segment[k] for k in sections if k != "other_s") >= 0 and segment["import_s"] > 0
+    assert segment["programs"] and segment["steps"] == [0, summary["steps"]]
+    assert out.splitlines()[-1].startswith(f"time: {segment['total_s']:.1f} s = import ")
+    env = json.load(open(tmp_path / "w" / "env.json"))
+    assert env["compilation_cache"] == os.environ["JAXDL_COMPILATION_CACHE"]  # the session's, not the user's
     one = format_table(dict(summary, replicas=summary["replicas"][:1]), "w")  # a 1-replica run: no std
     assert "test accuracy" in one and "±" not in one and len(one.splitlines()) == 4
 

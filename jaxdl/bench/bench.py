@@ -22,6 +22,7 @@ from jaxdl.errors import UserError
 from jaxdl.train.loop import compiler_options, init_states, make_programs
 from jaxdl.train.replicas import replica_keys
 from jaxdl.train.setup import build_experiment
+from jaxdl.train.timings import Timings, section
 
 
 def trainer_run(exp, length: int) -> dict[str, Any]:
@@ -62,8 +63,9 @@ def _reference(exp, length: int):
 
 
 def bench(config: ml_collections.ConfigDict, replicas: int | None = None, steps: int = 100,
-          repeats: int = 5, sequential_baseline: bool = True) -> dict[str, Any]:
-    """Benchmark `config` (its model, batch, optimizer, dtype) on synthetic data; returns the report dict."""
+          repeats: int = 5, sequential_baseline: bool = True, timings: Timings | None = None) -> dict[str, Any]:
+    """Benchmark `config` (its model, batch, optimizer, dtype) on synthetic data; returns the report dict.
+    `timings`: the stopwatch of `jaxdl bench` (the timed chunks count as "train")."""
     if replicas is not None:
         if replicas < 1:
             raise UserError(f"--replicas must be >= 1, got {replicas}")
@@ -74,8 +76,10 @@ def bench(config: ml_collections.ConfigDict, replicas: int | None = None, steps:
         raise UserError(f"jaxdl bench supports classification configs so far, not task {config.task.name!r}")
     config.log_every = config.eval_every = steps
     num_train = max(config.batch_size * 8, config.batch_size)
-    dataset = synthetic_dataset(config.dataset.name, num_train, num_test=config.batch_size)
-    exp = build_experiment(config, dataset=dataset)
+    with section(timings, "data"):
+        dataset = synthetic_dataset(config.dataset.name, num_train, num_test=config.batch_size)
+    with section(timings, "setup"):
+        exp = build_experiment(config, dataset=dataset)
     k = len(exp.replicas)
 
     trainer = trainer_run(exp, steps)
@@ -87,7 +91,8 @@ def bench(config: ml_collections.ConfigDict, replicas: int | None = None, steps:
             one.sweep = ml_collections.ConfigDict({}, allow_dotted_keys=True)
         single = trainer_run(build_experiment(one, dataset=dataset), steps)
         runs["single"] = (single["run"], single["states"])
-    times, carries = time_interleaved(runs, repeats)  # in rounds: the ratios below are of one period
+    with section(timings, "train"):
+        times, carries = time_interleaved(runs, repeats)  # in rounds: the ratios below are of one period
     first = {key: v[: config.batch_size] for key, v in dataset.train.items()}
     # counted on one device: a program split over d devices reports the FLOPs of one device's share
     flops, flops_source = step_flops(exp.task, jax.device_get(carries["trainer"]), first)

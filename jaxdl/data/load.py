@@ -12,35 +12,43 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
+import importlib
 import importlib.util
 import logging
 import os
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
-import tensorflow_datasets as tfds
 
-from jaxdl.data.addition_builder import CHARS, Addition
-from jaxdl.data.arrays import read_arrays
+from jaxdl.data import decoded
 from jaxdl.data.dataset import Dataset
-from jaxdl.data.digit_scenes_builder import DigitScenes
-from jaxdl.data.digits_builder import Digits
 from jaxdl.data.imagenet import OPTIONS as IMAGENET_OPTIONS
 from jaxdl.data.imagenet import SPLITS as IMAGENET_SPLITS
-from jaxdl.data.imagenet import read_imagenet
-from jaxdl.data.mnist1d_builder import Mnist1d
 from jaxdl.data.pets import OPTIONS as PET_OPTIONS
-from jaxdl.data.pets import read_pet_segmentation
-from jaxdl.data.speech import read_ctc, read_keywords
-from jaxdl.data.spoken_digits_builder import SpokenDigits
-from jaxdl.data.text import read_text_classification, read_translation
 from jaxdl.errors import UserError
+
+if TYPE_CHECKING:
+    import tensorflow_datasets as tfds
 
 SPLITS = ("train", "test")
 _CHUNK = 4096  # examples decoded per data-source call
-_RANDOM_ACCESS = tfds.core.file_adapters.FileFormat.with_random_access()  # array_record, parquet
 INSTALL_PREPARE = "pip install -e '.[prepare]'"  # in the jaxdl checkout; `make install-prepare` runs it
+
+
+def _tfds():
+    """TFDS, imported when a dataset is first read, prepared or looked up (a cached dataset needs none)."""
+    import tensorflow_datasets
+
+    return tensorflow_datasets
+
+
+def _lazy(path: str):
+    """`_lazy("digits_builder.Digits")`: that attribute of a jaxdl.data module, imported on first use (the
+    builders import TFDS; the readers of audio and text import what only they need)."""
+    module, attr = path.rsplit(".", 1)
+    return getattr(importlib.import_module(f"jaxdl.data.{module}"), attr)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,7 +59,7 @@ class Source:
 
     read: Callable[[tfds.core.DatasetBuilder, str, dict], Dataset]
     options: tuple[str, ...] = ()
-    embedded: type | None = None
+    embedded: str | None = None  # "module.Class" in jaxdl.data (`_lazy`)
     configs: bool = False  # also "name/config" (a TFDS builder config, e.g. ted_hrlr_translate/pt_to_en)
     open_prepared: Callable[[str, str], tfds.core.DatasetBuilder] | None = None  # (name, data_dir) -> builder,
     # for a prepared copy that tfds.builder cannot open without TensorFlow
@@ -84,31 +92,32 @@ def _arrays(keys: dict[str, str]) -> Callable:
     return read
 
 
-def _tokens(vocab_size: int) -> Callable:
+def _tokens(chars: str) -> Callable:
     """Reader of fixed-length token ids {"inputs": [N, Tin], "targets": [N, Tout]} (seq2seq); num_classes is
-    the vocabulary size."""
+    the vocabulary size, len(`_lazy(chars)`)."""
 
     def read(builder, name, options):
         keys = {"inputs": "inputs", "targets": "targets"}
         specs = {k: (tuple(builder.info.features[k].shape), np.int32) for k in keys}
         train, test = (_to_numpy(s, keys, specs) for s in _sources(builder))
-        return Dataset(name=name, train=train, test=test, num_classes=vocab_size, input_shape=specs["inputs"][0])
+        return Dataset(name=name, train=train, test=test, num_classes=len(_lazy(chars)),
+                       input_shape=specs["inputs"][0])
 
     return read
 
 
 def _text(builder, name, options):
-    return read_text_classification(_sources(builder), name, int(builder.info.features["label"].num_classes),
-                                    **options)
+    return _lazy("text.read_text_classification")(_sources(builder), name,
+                                                   int(builder.info.features["label"].num_classes), **options)
 
 
 def _translation(builder, name, options):
     source_lang, target_lang = builder.info.supervised_keys  # (source language, target language)
-    return read_translation(_sources(builder), name, source_lang, target_lang, **options)
+    return _lazy("text.read_translation")(_sources(builder), name, source_lang, target_lang, **options)
 
 
 def _keywords(builder, name, options):
-    return read_keywords(_sources(builder), name, int(builder.info.features["label"].num_classes))
+    return _lazy("speech.read_keywords")(_sources(builder), name, int(builder.info.features["label"].num_classes))
 
 
 _IMAGES = _arrays({"image": "inputs", "label": "label"})  # standard TFDS image classification
@@ -116,13 +125,14 @@ _TEXT_OPTIONS = ("max_len", "vocab_size")
 
 # name -> how to read it. Embedded first (generated offline on first use), then standard TFDS datasets.
 DATASETS: dict[str, Source] = {
-    "digits": Source(_arrays({"inputs": "inputs", "label": "label"}), embedded=Digits),
+    "digits": Source(_arrays({"inputs": "inputs", "label": "label"}), embedded="digits_builder.Digits"),
     "digit_scenes": Source(_arrays({k: k for k in ("inputs", "segmentation", "boxes", "box_classes", "num_boxes")}),
-                           embedded=DigitScenes),
-    "mnist1d": Source(_arrays({"inputs": "inputs", "label": "label"}), embedded=Mnist1d),
-    "addition": Source(_tokens(len(CHARS)), embedded=Addition),
+                           embedded="digit_scenes_builder.DigitScenes"),
+    "mnist1d": Source(_arrays({"inputs": "inputs", "label": "label"}), embedded="mnist1d_builder.Mnist1d"),
+    "addition": Source(_tokens("addition_builder.CHARS"), embedded="addition_builder.Addition"),
     # CTC transcription from log-mel "features" + "digits" (jaxdl.data.speech)
-    "spoken_digits": Source(lambda builder, name, options: read_ctc(_sources(builder), name), embedded=SpokenDigits),
+    "spoken_digits": Source(lambda builder, name, options: _lazy("speech.read_ctc")(_sources(builder), name),
+                            embedded="spoken_digits_builder.SpokenDigits"),
     **{name: Source(_IMAGES) for name in ("cifar10", "cifar100", "fashion_mnist", "kmnist", "mnist", "svhn_cropped")},
     "imdb_reviews": Source(_text, _TEXT_OPTIONS),  # ("text", "label") tokenized by jaxdl.data.text
     # keywords from "audio" + "label" (jaxdl.data.speech)
@@ -130,14 +140,14 @@ DATASETS: dict[str, Source] = {
     # a TFDS Translation feature, tokenized by jaxdl.data.text, for seq2seq
     "ted_hrlr_translate": Source(_translation, ("max_len", "target_max_len", "vocab_size"), configs=True),
     # photos + trimaps, resized to config.dataset.image_size (jaxdl.data.pets)
-    "oxford_iiit_pet": Source(lambda builder, name, options: read_pet_segmentation(_sources(builder), name, **options),
-                              PET_OPTIONS),
+    "oxford_iiit_pet": Source(lambda builder, name, options: _lazy("pets.read_pet_segmentation")(
+        _sources(builder), name, **options), PET_OPTIONS),
     # manual download; photos centre-cropped and resized to config.dataset.image_size (jaxdl.data.imagenet),
     # evaluated on the validation split (TFDS's test split has no labels)
-    "imagenet2012": Source(lambda builder, name, options: read_imagenet(builder, name, **options), IMAGENET_OPTIONS,
-                           splits=IMAGENET_SPLITS),
+    "imagenet2012": Source(lambda builder, name, options: _lazy("imagenet.read_imagenet")(builder, name, **options),
+                           IMAGENET_OPTIONS, splits=IMAGENET_SPLITS),
     # your own arrays: an .npz of x_train, y_train, x_test, y_test (jaxdl.data.arrays)
-    "arrays": Source(lambda builder, name, options: read_arrays(**options), ("path",), own_file=True),
+    "arrays": Source(lambda builder, name, options: _lazy("arrays.read_arrays")(**options), ("path",), own_file=True),
 }
 
 
@@ -176,8 +186,9 @@ def load_dataset(name: str, data_dir: str | None = None, **options) -> Dataset:
     translation datasets (also target_max_len), oxford_iiit_pet and imagenet2012 (image_size).
 
     Embedded datasets are prepared into `data_dir` on first use (seconds, no network). Standard ones must
-    be prepared there already (`jaxdl prepare NAME`). Raises UserError for an unknown name or a standard
-    dataset that is missing locally (the message gives the `jaxdl prepare` command).
+    be prepared there already (`jaxdl prepare NAME`). The decoded arrays are cached (jaxdl/data/decoded.py):
+    a later load of the same prepared files memory-maps them. Raises UserError for an unknown name or a
+    standard dataset that is missing locally (the message gives the `jaxdl prepare` command).
     """
     source = _source(name)
     allowed = source.options
@@ -187,6 +198,9 @@ def load_dataset(name: str, data_dir: str | None = None, **options) -> Dataset:
     if source.own_file:
         return source.read(None, name, options)
     data_dir = resolve_data_dir(data_dir)
+    cached = decoded.load(decoded.entry_path(name, data_dir, options), name)  # decoded before: memory-mapped
+    if cached is not None:
+        return cached
     with _absl_warnings_off():
         builder = _builder(name, data_dir)
         if not builder.is_prepared():
@@ -194,7 +208,9 @@ def load_dataset(name: str, data_dir: str | None = None, **options) -> Dataset:
                 raise UserError(_not_prepared(name, data_dir))
             _prepare(_builder(name, data_dir, file_format="array_record"), name, data_dir)
             builder = _builder(name, data_dir)  # read back exactly as on every later use
-        return _read(builder, name, source, options)
+        dataset = _read(builder, name, source, options)
+    decoded.store(decoded.entry_path(name, data_dir, options), dataset, name, data_dir)
+    return dataset
 
 
 def prepare_dataset(name: str, data_dir: str | None = None) -> tuple[str, bool]:
@@ -207,7 +223,7 @@ def prepare_dataset(name: str, data_dir: str | None = None) -> tuple[str, bool]:
     if source.own_file:
         raise UserError(f"'{name}' is read from your own file (--config.dataset.path=FILE.npz): nothing to prepare")
     if source.configs and "/" not in name:  # TFDS would pick its default config, likely not the one meant
-        configs = [c.name for c in tfds.builder_cls(name).BUILDER_CONFIGS]
+        configs = [c.name for c in _tfds().builder_cls(name).BUILDER_CONFIGS]
         raise UserError(f"'{name}' has builder configs: name one, e.g. `jaxdl prepare {name}/{configs[0]}`; "
                         f"its configs: {', '.join(configs)}")
     if not source.embedded and not has_tensorflow():
@@ -281,7 +297,7 @@ def data_record(name: str, data_dir: str | None = None) -> dict | None:
     with _absl_warnings_off():
         try:
             builder = _builder(name, data_dir)
-        except (UserError, tfds.core.registered.DatasetNotFoundError):
+        except (UserError, _tfds().core.registered.DatasetNotFoundError):
             return None
         if not builder.is_prepared():
             return None
@@ -310,6 +326,7 @@ def _is_tfds(name: str) -> bool:
         return True
     if _source(name).own_file:
         return False
+    tfds = _tfds()
     try:
         tfds.builder_cls(name.split("/")[0])
     except tfds.core.registered.DatasetNotFoundError:
@@ -341,15 +358,16 @@ def _builder(name: str, data_dir: str, **kwargs) -> tfds.core.DatasetBuilder:
     """The builder for `name` in data_dir; file_format only for preparing (a prepared copy fixes its own)."""
     source = _source(name)
     if source.embedded:
-        return source.embedded(data_dir=data_dir, **kwargs)
+        return _lazy(source.embedded)(data_dir=data_dir, **kwargs)
     if source.open_prepared and not kwargs:
         return source.open_prepared(name, data_dir)
-    return tfds.builder(name, data_dir=data_dir, **kwargs)
+    return _tfds().builder(name, data_dir=data_dir, **kwargs)
 
 
 def _speech_builder(name: str, data_dir: str) -> tfds.core.DatasetBuilder:
     """speech_commands' TFDS code (its Audio feature) imports TensorFlow; without it, read the prepared
     copy from its files. A copy whose stored features are Audio still needs TensorFlow: one-line error."""
+    tfds = _tfds()
     try:
         return tfds.builder(name, data_dir=data_dir)
     except ModuleNotFoundError:
@@ -366,6 +384,7 @@ def _speech_builder(name: str, data_dir: str) -> tfds.core.DatasetBuilder:
 def _prepare(builder: tfds.core.DatasetBuilder, name: str, data_dir: str) -> None:
     """Runs TFDS preparation, its progress bars off and its stdout chatter replaced by one line of ours."""
     print(f"jaxdl: preparing dataset '{name}' in {data_dir}", file=sys.stderr)
+    tfds = _tfds()
     tqdm_utils = tfds.core.utils.tqdm_utils
     bars = getattr(tqdm_utils, "_active", True)
     tfds.display_progress_bar(False)
@@ -389,7 +408,7 @@ def _prepare(builder: tfds.core.DatasetBuilder, name: str, data_dir: str) -> Non
 
 def _read(builder: tfds.core.DatasetBuilder, name: str, source: Source, options: dict) -> Dataset:
     info = builder.info
-    if not info.available_file_formats() & _RANDOM_ACCESS:
+    if not info.available_file_formats() & _tfds().core.file_adapters.FileFormat.with_random_access():
         raise UserError(
             f"dataset '{name}' in {builder.data_dir} is stored as {info.file_format.value}, which needs "
             f"TensorFlow; prepare it as array_record into another dir (`jaxdl prepare {name} --data_dir DIR`) "

@@ -42,12 +42,13 @@ from jaxdl.train.rundir import MetricsLog, NullLog, environment, finished_summar
 from jaxdl.train.setup import build_experiment
 from jaxdl.train.state import TrainState
 from jaxdl.train.summary import masked, run_summary
+from jaxdl.train.timings import Timings, add_up
 from jaxdl.train.workdir import WorkdirLock
 
 
 def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *, quiet: bool = False,
                        overwrite: bool = False, tensorboard: bool = True, dataset=None,
-                       plots: bool = True) -> dict[str, Any]:
+                       plots: bool = True, timings: Timings | None = None) -> dict[str, Any]:
     """Validate, then train (or resume) `config` into `workdir`; returns the summary (summary.json).
 
     Bad input, including a checkpoint that does not fit the config or a workdir another run holds (its
@@ -56,17 +57,25 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *, quiet
     Interrupted before the first step (nothing saved). With several processes every stop is agreed at each
     chunk boundary, so all stop at the same step. `dataset`: the config's dataset already loaded (a script
     training several configs on one dataset). `plots=False` leaves out the learning-curve figure (`jaxdl
-    plot` draws it later).
+    plot` draws it later). `timings`: this segment's stopwatch when the caller started it already (the CLI,
+    before its imports); summary.json's "timings" add up every segment of the run (jaxdl/train/timings.py).
 
     Train metrics are the mean over each log interval; test metrics are computed every eval_every steps and
     at the end; checkpoints are saved every checkpoint_every steps (0: with every evaluation) and at the end.
     A replica that diverges is frozen in the compiled step; when every replica has, the run stops with
     status "diverged" and its last good checkpoint stays the newest.
     """
+    timings = timings or Timings()
+    with timings.watching():
+        return _train_and_evaluate(config, workdir, quiet, overwrite, tensorboard, dataset, plots, timings)
+
+
+def _train_and_evaluate(config, workdir, quiet, overwrite, tensorboard, dataset, plots, timings: Timings):
     # ------------------------------------------------------------------------------------------------------
     # Setup: the config -> the experiment (every user error found here), then the workdir under its lock.
     # ------------------------------------------------------------------------------------------------------
-    exp = build_experiment(config, dataset=dataset)
+    with timings("setup"):
+        exp = build_experiment(config, dataset=dataset, timings=timings)
     cfg, task, place = exp.config, exp.task, exp.placement  # cfg: resolved, as config.json records it
     stop_if_signalled()  # a signal while the data loaded: nothing is written
     primary = is_primary()
@@ -79,8 +88,9 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *, quiet
         error, resuming = None, False
         if lock:
             try:
-                lock.acquire()
-                resuming = prepare_workdir(workdir, to_json(cfg), overwrite)
+                with timings("files"):
+                    lock.acquire()
+                    resuming = prepare_workdir(workdir, to_json(cfg), overwrite)
             except (UserError, StorageError) as e:
                 error = e
         if agree(error is not None):
@@ -95,15 +105,18 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *, quiet
         # Programs: a chunk is log_every steps; a shorter last chunk is its own program, only if the config
         # asks for one.
         # --------------------------------------------------------------------------------------------------
-        programs = make_programs(exp, cfg.log_every)
-        tail = cfg.steps % cfg.log_every
-        tail_programs = make_programs(exp, tail) if tail else None
+        with timings("setup"):
+            programs = make_programs(exp, cfg.log_every)
+            tail = cfg.steps % cfg.log_every
+            tail_programs = make_programs(exp, tail) if tail else None
 
         # --------------------------------------------------------------------------------------------------
         # Restore: the newest good checkpoint (bitwise what was saved) when resuming, else fresh states.
         # --------------------------------------------------------------------------------------------------
-        states, data_keys = init_states(exp, programs)
-        restored = checkpoints.restore_latest({"states": states, "data_keys": data_keys}) if resuming else None
+        with timings("setup"):
+            states, data_keys = init_states(exp, programs)
+        with timings("checkpoints"):
+            restored = checkpoints.restore_latest({"states": states, "data_keys": data_keys}) if resuming else None
         step = 0
         if restored is not None:
             tree, step = restored
@@ -115,30 +128,32 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *, quiet
                       "rerun with a larger --config.steps", file=sys.stderr)
             return finished
         first_step = step
-        if primary:
-            if step:
-                _note_resume(workdir, step, place.shape)
-                if os.path.exists(os.path.join(workdir, "summary.json")):  # rewritten when the resumed run ends
-                    os.remove(os.path.join(workdir, "summary.json"))
-            else:
-                env = environment([r.__dict__ for r in exp.replicas], place.shape, import_root(cfg.model.name))
-                env["data"] = data_record(cfg.dataset.name, cfg.data_dir)  # what eval and restore_run check
-                write_json(os.path.join(workdir, "env.json"), env)
-            if hasattr(exp.dataset, "write_artifacts"):  # e.g. a text dataset's vocabulary, for later evaluation
-                exp.dataset.write_artifacts(workdir)
-        by_point = points([r.__dict__ for r in exp.replicas])  # the sweep points: means are taken within each
-        groups = [p["replicas"] for p in by_point]
-        log = MetricsLog(workdir, tensorboard=tensorboard, start_step=step,
-                         points=[(p["hparams"], p["replicas"]) for p in by_point]) if primary else NullLog()
-        cleanup.callback(log.close)
+        with timings("files"):
+            if primary:
+                if step:
+                    _note_resume(workdir, step, place.shape)
+                    if os.path.exists(os.path.join(workdir, "summary.json")):  # rewritten when the resumed run ends
+                        os.remove(os.path.join(workdir, "summary.json"))
+                else:
+                    env = environment([r.__dict__ for r in exp.replicas], place.shape, import_root(cfg.model.name))
+                    env["data"] = data_record(cfg.dataset.name, cfg.data_dir)  # what eval and restore_run check
+                    write_json(os.path.join(workdir, "env.json"), env)
+                if hasattr(exp.dataset, "write_artifacts"):  # e.g. a text dataset's vocabulary, for later evaluation
+                    exp.dataset.write_artifacts(workdir)
+            by_point = points([r.__dict__ for r in exp.replicas])  # the sweep points: means are taken within each
+            groups = [p["replicas"] for p in by_point]
+            log = MetricsLog(workdir, tensorboard=tensorboard, start_step=step,
+                             points=[(p["hparams"], p["replicas"]) for p in by_point]) if primary else NullLog()
+            cleanup.callback(log.close)
 
         # --------------------------------------------------------------------------------------------------
         # Compile: ahead of the loop, so that compile_s is the compilation and train_s the training. The
         # guarded chunk compiles when a replica first diverges, the shorter last chunk when it is reached.
         # --------------------------------------------------------------------------------------------------
         t_start = time.perf_counter()  # summary.json's wall_s: from here to the end of training
-        train_data = place.put(exp.dataset.train, place.replicated)
-        test_batches = place.put(pad_for_eval(exp.dataset.test, cfg.eval_batch_size), place.replicated)
+        with timings("data"):
+            train_data = place.put(exp.dataset.train, place.replicated)
+            test_batches = place.put(pad_for_eval(exp.dataset.test, cfg.eval_batch_size), place.replicated)
         t0 = time.perf_counter()
         evaluate = programs.evaluate.lower(states, test_batches).compile()
         diverged, unguarded = diverged_mask(states, step), programs.unguarded_chunk
@@ -161,20 +176,24 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *, quiet
             signum = agree(stop.signum or 0)  # a signal during start-up or compilation: stop before the first step
             if signum:
                 if step:  # resumed: the checkpoint it started from is the one to resume from again
+                    _end_segment(workdir, timings, first_step, step, primary, wall_s=time.perf_counter() - t_start)
                     raise Preempted(step, signum, checkpoints.directory)
                 raise Interrupted(signum)
             while step < cfg.steps and not diverged.all():
                 chunks = (unguarded, programs.guarded_chunk) if step + cfg.log_every <= cfg.steps else (
                     tail_programs.unguarded_chunk, tail_programs.guarded_chunk)
                 t = time.perf_counter()
-                states, metrics = train_chunk(*chunks, states, train_data, place.scalar(step), data_keys,
-                                              bool(diverged.any()))
-                metrics = fetch(metrics)  # also waits for the chunk: the timing below is honest
+                with timings("train"):
+                    states, metrics = train_chunk(*chunks, states, train_data, place.scalar(step), data_keys,
+                                                  bool(diverged.any()))
+                    metrics = fetch(metrics)  # also waits for the chunk: the timing below is honest
                 train_s += time.perf_counter() - t
-                checkpoints.wait()  # the previous save wrote while this chunk ran; it is committed from here on
+                with timings("checkpoints"):
+                    checkpoints.wait()  # the previous save wrote while this chunk ran; committed from here on
                 n = next(iter(metrics.values())).shape[1]
                 step += n
-                log.write(step, "train", {k: v.mean(axis=1) for k, v in metrics.items()})
+                with timings("files"):
+                    log.write(step, "train", {k: v.mean(axis=1) for k, v in metrics.items()})
                 signum = agree(stop.signum or 0)
                 replica_steps = fetch(states.step)
                 for r in np.flatnonzero((replica_steps < step) & ~diverged):
@@ -185,16 +204,19 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *, quiet
                 if diverged.all():
                     break  # nothing left to train; the last good checkpoint stays the newest
                 if step % cfg.eval_every == 0 or step == cfg.steps:
-                    last_eval_sums = fetch(evaluate(states, test_batches))
-                    last_eval = masked(task.summarize(last_eval_sums), diverged)
-                    log.write(step, "test", last_eval)
-                    if hasattr(task, "write_artifacts"):
-                        # several processes: every one gathers (a collective), process 0 writes
-                        local = fetch(states) if jax.process_count() > 1 else states
-                        if primary:
-                            task.write_artifacts(local, step, workdir, final=step == cfg.steps)
+                    with timings("eval"):
+                        last_eval_sums = fetch(evaluate(states, test_batches))
+                        last_eval = masked(task.summarize(last_eval_sums), diverged)
+                    with timings("files"):
+                        log.write(step, "test", last_eval)
+                        if hasattr(task, "write_artifacts"):
+                            # several processes: every one gathers (a collective), process 0 writes
+                            local = fetch(states) if jax.process_count() > 1 else states
+                            if primary:
+                                task.write_artifacts(local, step, workdir, final=step == cfg.steps)
                 if step % (cfg.checkpoint_every or cfg.eval_every) == 0 or step == cfg.steps or signum:
-                    checkpoints.save(step, {"states": states, "data_keys": data_keys})
+                    with timings("checkpoints"):
+                        checkpoints.save(step, {"states": states, "data_keys": data_keys})
                 bar.update(n)
                 loss = point_losses(metrics["loss"].mean(axis=1), groups)  # the chunk's mean, per sweep point
                 bar.set_postfix(loss=" ".join(f"{x:.4f}" for x in loss),
@@ -203,7 +225,9 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *, quiet
                     print(progress_line(step, cfg.steps, loss, (step - first_step) / train_s), file=sys.stderr,
                           flush=True)
                 if signum and step < cfg.steps:
-                    checkpoints.close()  # the save is committed before the process goes
+                    with timings("checkpoints"):
+                        checkpoints.close()  # the save is committed before the process goes
+                    _end_segment(workdir, timings, first_step, step, primary, wall_s=time.perf_counter() - t_start)
                     raise Preempted(step, signum, checkpoints.directory)
 
         # --------------------------------------------------------------------------------------------------
@@ -212,19 +236,28 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *, quiet
         bar.close()
         last_eval = masked(last_eval, diverged)
         if not last_eval and not diverged.all():  # resumed at the very end: the final evaluation is recomputed
-            last_eval_sums = fetch(evaluate(states, test_batches))
-            last_eval = masked(task.summarize(last_eval_sums), diverged)
+            with timings("eval"):
+                last_eval_sums = fetch(evaluate(states, test_batches))
+                last_eval = masked(task.summarize(last_eval_sums), diverged)
         wall_s = time.perf_counter() - t_start
-        checkpoints.close()
-        log.close()
+        with timings("checkpoints"):
+            checkpoints.close()
+        with timings("files"):
+            log.close()
         summary = run_summary(exp.replicas, step, first_step, diverged, diverged_at, last_eval, last_eval_sums,
                               wall_s=wall_s, compile_s=compile_s, train_s=train_s)
         if primary:
-            write_json(os.path.join(workdir, "summary.json"), summary)
+            with timings("files"):
+                write_json(os.path.join(workdir, "summary.json"), summary)
             if plots:
-                from jaxdl import plots as figures  # matplotlib: imported only when a figure is drawn
+                with timings("plots"):
+                    from jaxdl import plots as figures  # matplotlib: imported only when a figure is drawn
 
-                figures.learning_curves(load_run(workdir))
+                    figures.learning_curves(load_run(workdir))
+        # the timings of every segment, this one's complete now (summary.json is rewritten with them)
+        summary.update(_end_segment(workdir, timings, first_step, step, primary, wall_s=wall_s))
+        if primary:
+            write_json(os.path.join(workdir, "summary.json"), summary)
     return summary
 
 
@@ -255,6 +288,25 @@ def progress_line(step: int, steps: int, losses: list[float], steps_per_s: float
     what = "train loss" if len(losses) == 1 else "train loss by sweep point"
     return (f"jaxdl: step {step}/{steps}  {what} {' '.join(f'{x:.4f}' for x in losses)}  "
             f"{steps_per_s:.0f} steps/s  ETA {eta}")
+
+
+def _end_segment(workdir: str, timings: Timings, first_step: int, step: int, primary: bool,
+                 **extra: float) -> dict[str, Any]:
+    """Record this segment's timings in env.json (in its own entry: the original run's, else its resume's)
+    and return summary.json's fields that add up every segment recorded there: "timings" ({"segments": [...],
+    "total": {...}}), wall_s (from putting the data on the devices to the end of training, per segment),
+    compile_s, train_s and steps_per_s over them all."""
+    segment = timings.segment(first_step, step, **extra)
+    path = os.path.join(workdir, "env.json")
+    env = json.load(open(path)) if primary and os.path.exists(path) else {}
+    if primary:
+        (env["resumes"][-1] if first_step and env.get("resumes") else env)["timings"] = segment
+        write_json(path, env)
+    segments = [e["timings"] for e in [env, *env.get("resumes", [])] if "timings" in e] or [segment]
+    total = add_up(segments)
+    return {"timings": {"segments": segments, "total": total}, "wall_s": total["wall_s"],
+            "compile_s": total["compile_s"], "train_s": total["train_s"],
+            "steps_per_s": total["steps"] / total["train_s"] if total["train_s"] else None}
 
 
 def _note_resume(workdir: str, step: int, mesh: dict[str, int]) -> None:

@@ -80,6 +80,7 @@ def environment(replicas: list[dict[str, Any]], mesh: dict[str, int] | None = No
         "mesh": mesh or {},
         "xla_flags": os.environ.get("XLA_FLAGS", ""),  # jaxdl/platform.py adds a CPU loop threshold, host devices
         "gpu_deterministic_ops": platform.gpu_deterministic(os.environ.get("XLA_FLAGS", "")),  # config.deterministic
+        "compilation_cache": platform.compilation_cache_dir(),  # None: off (--no-compilation-cache)
         "git_commit": git_commit(),
         "command": sys.argv,
         "start_time": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),

@@ -21,6 +21,7 @@ from jaxdl.models import DTYPES, MODELS, is_import_path, model_defaults
 from jaxdl.tasks import build_task
 from jaxdl.train.mesh import Placement, build_placement
 from jaxdl.train.replicas import Replica, layout
+from jaxdl.train.timings import Timings, section
 
 
 @dataclasses.dataclass
@@ -81,11 +82,12 @@ def resolve_config(config: ml_collections.ConfigDict) -> ml_collections.ConfigDi
     return resolved
 
 
-def build_experiment(config: ml_collections.ConfigDict, dataset: Dataset | None = None) -> Experiment:
+def build_experiment(config: ml_collections.ConfigDict, dataset: Dataset | None = None,
+                     timings: Timings | None = None) -> Experiment:
     """Validate `config` and build dataset, model, optimizer and task. Raises UserError on bad input.
 
     The experiment holds `resolve_config(config)`. `dataset` may be passed to reuse arrays already loaded
-    (tests, table scripts).
+    (tests, table scripts). `timings`: the driver's stopwatch (the dataset's loading counts as "data").
     """
     config = resolve_config(config)
     _check_positive_ints(config)
@@ -104,7 +106,8 @@ def build_experiment(config: ml_collections.ConfigDict, dataset: Dataset | None 
     if dataset is None:
         # e.g. a text dataset's max_len; augment is the trainer's, not the reader's
         options = {k: v for k, v in config.dataset.items() if k not in ("name", "augment")}
-        dataset = load_dataset(config.dataset.name, config.data_dir, **options)
+        with section(timings, "data"):
+            dataset = load_dataset(config.dataset.name, config.data_dir, **options)
     num_train = dataset.num_train
     if config.batch_size > num_train:
         raise UserError(f"batch_size {config.batch_size} is larger than the training split "

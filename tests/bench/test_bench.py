@@ -31,7 +31,10 @@ def test_bench_json_schema_and_mlp_flops(tmp_path, capsys):
     analytic = 2 * 6 * 100 * (40 * 100 + 100 * 100 + 100 * 10)
     assert report["flops_source"].startswith("xla")
     assert abs(report["flops_per_step"] - analytic) / analytic < 0.10
-    assert "vs reference" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "vs reference" in out and out.splitlines()[-1].startswith("time: ")  # the breakdown `jaxdl train` prints
+    t = report["timings"]
+    assert t["train_s"] > 0 and t["programs"] and t["import_s"] > 0
 
 
 def test_bench_counts_the_real_replicas_when_the_split_pads_them(tmp_path):

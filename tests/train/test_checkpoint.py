@@ -60,6 +60,15 @@ def test_sigterm_saves_prints_resume_command_and_resumes(faulty_train, assert_sa
     assert Checkpoints(str(w / "checkpoints")).steps() == [40, 60]
     train_and_evaluate(load_config(CONFIG), str(w), quiet=True)  # the same command, in-process
     assert_same_run(str(w), tiny_run)
+    # the timings of both segments, each recorded in env.json's entry of its segment, add up in summary.json
+    summary, env = (json.load(open(w / name)) for name in ("summary.json", "env.json"))
+    segments, total = summary["timings"]["segments"], summary["timings"]["total"]
+    assert [s["steps"] for s in segments] == [[0, 60], [60, 120]] and total["steps"] == 120
+    assert segments == [env["timings"], env["resumes"][0]["timings"]]
+    for key in ("wall_s", "total_s", "train_s", "compile_s", "checkpoints_s"):
+        assert total[key] == pytest.approx(sum(s[key] for s in segments)) and segments[0][key] > 0
+    assert summary["wall_s"] == total["wall_s"] and summary["train_s"] == total["train_s"]
+    assert summary["steps_per_s"] == pytest.approx(120 / total["train_s"])
 
 
 def corrupt_truncate(step_dir):
