@@ -22,7 +22,8 @@ def test_rerunning_a_finished_run_prints_its_table_and_changes_no_file(tiny_run,
     out, err = capsys.readouterr()
     assert f"run {w} is complete (120 steps); nothing changed" in err and len(err.strip().splitlines()) == 1
     summary = json.load(open(os.path.join(w, "summary.json")))
-    assert out.startswith(f"run {w}: 2 replica(s), 120 steps, {summary['wall_s']:.1f} s wall")  # the stored table
+    wall = summary["timings"]["total"]["total_s"]  # the table's end-to-end wall
+    assert out.startswith(f"run {w}: 2 replica(s), 120 steps, {wall:.1f} s wall")  # the stored table
     assert snapshot(w) == before
     assert {n: os.stat(os.path.join(w, n)).st_mtime_ns for n in times} == times
 
