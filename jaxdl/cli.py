@@ -159,16 +159,25 @@ def cmd_train(args, overrides) -> int:
 def cmd_bench(args, overrides) -> int:
     import json
 
-    from jaxdl.bench.bench import bench, format_report
     from jaxdl.config import apply_overrides, load_config
     from jaxdl.train.rundir import to_jsonable
 
     config = load_config(args.config)
     apply_overrides(config, overrides)
     platform.configure(deterministic=config.deterministic)  # before jax starts its backend
-    report = bench(config, replicas=args.replicas, steps=args.steps, repeats=args.repeats,
-                   sequential_baseline=not args.no_sequential)
-    print(format_report(report))
+    if args.target:
+        from jaxdl.bench.aot import compile_for_target, format_aot_report, quiet_libtpu_env
+
+        quiet_libtpu_env()
+        report = compile_for_target(config, args.target, replicas=args.replicas, steps=args.steps)
+        text = format_aot_report(report)
+    else:
+        from jaxdl.bench.bench import bench, format_report
+
+        report = bench(config, replicas=args.replicas, steps=args.steps or 100, repeats=args.repeats,
+                       sequential_baseline=not args.no_sequential)
+        text = format_report(report)
+    print(text)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(to_jsonable(report), f, indent=2, sort_keys=True)
@@ -242,13 +251,23 @@ def build_parser() -> argparse.ArgumentParser:
                    help="join the distributed runtime, auto-detecting the cluster (SLURM, TPU, MPI)")
     g.add_argument("--distributed_timeout", type=int, default=300, help="seconds to wait for all processes")
     p.set_defaults(fn=cmd_train)
-    p = sub.add_parser("bench", help="time a config's training step on synthetic data")
+    p = sub.add_parser(
+        "bench", help="time a config's training step on synthetic data, or compile it for a TPU topology",
+        usage="jaxdl bench --config PATH.py [--target tpu:GEN:TOPOLOGY] [options] [--config.key=value ...]",
+        description="Any task's config. Every figure covers all K replicas together (one vmapped program). "
+                    "--config.key=value overrides apply to the config as in `jaxdl train` (e.g. "
+                    "--config.batch_size=256 --config.dtype=bfloat16 --config.mesh='{\"data\": -1}').")
     p.add_argument("--config", required=True, help="experiment config file")
     p.add_argument("--replicas", type=int, default=None, help="vmapped replicas (default: the config's)")
-    p.add_argument("--steps", type=int, default=100, help="steps per timed chunk")
-    p.add_argument("--repeats", type=int, default=5, help="timed chunks after one warm-up")
+    p.add_argument("--steps", type=int, default=None,
+                   help="steps per chunk (default: 100 timed; with --target the config's log_every)")
+    p.add_argument("--repeats", type=int, default=5, help="timed chunks after one warm-up (default: 5)")
     p.add_argument("--no-sequential", action="store_true", help="skip the K sequential single-run baseline")
-    p.add_argument("--json", default=None, help="also write the report as JSON here")
+    p.add_argument("--target", default=None,
+                   help="compile ahead of time for a TPU topology instead of timing here, e.g. tpu:v5e:16x16, "
+                        "tpu:v5p:4x4x4 (needs libtpu: pip install -e '.[tpu-aot]'); reports per-device memory, "
+                        "FLOPs, collectives and a roofline bound (docs/aot.md)")
+    p.add_argument("--json", default=None, help="also write the report as JSON here (default: none)")
     p.set_defaults(fn=cmd_bench)
     p = sub.add_parser("plot", help="write the standard plots of a run into WORKDIR/plots/")
     p.add_argument("--workdir", required=True, help="run directory")

@@ -11,6 +11,8 @@ the config supplies the rest. A model raises ValueError on a bad value; build_mo
 UserError.
 """
 
+import contextlib
+import contextvars
 import dataclasses
 from collections.abc import Callable
 from functools import partial
@@ -84,6 +86,21 @@ _STRUCTURAL = frozenset({"ndim", "stage_sizes", "block_cls", "hidden_sizes"})
 _INERT = {"logreg": {"activation", "residual", "dropout"}}
 
 
+# the backend models are built for inside `built_for` (None: this process's default backend)
+_TARGET_BACKEND: contextvars.ContextVar[str | None] = contextvars.ContextVar("jaxdl_target_backend", default=None)
+
+
+@contextlib.contextmanager
+def built_for(backend: str):
+    """Models built inside this block use `backend`'s implementations, e.g. "tpu" for a compile-only TPU
+    target (jaxdl/bench/aot.py) while this process computes on the CPU."""
+    token = _TARGET_BACKEND.set(backend)
+    try:
+        yield
+    finally:
+        _TARGET_BACKEND.reset(token)
+
+
 def _fields(name: str) -> list[str]:
     factory = MODELS[name]
     cls = factory.func if isinstance(factory, partial) else factory
@@ -141,7 +158,7 @@ def build_model(name: str, num_classes: int | None = None, **kwargs: Any) -> nn.
             raise UserError(f"unknown dtype {kwargs['dtype']!r}; choose one of: {', '.join(DTYPES)}")
         kwargs["dtype"] = DTYPES[kwargs["dtype"]]
     if "backend" in fields:  # implementations for this machine (jaxdl/models/conv.py, gru_layer.py)
-        kwargs.setdefault("backend", jax.default_backend())
+        kwargs.setdefault("backend", _TARGET_BACKEND.get() or jax.default_backend())
     try:
         return MODELS[name](**kwargs)
     except (TypeError, ValueError) as e:  # a model's own check, or e.g. a string where an int belongs

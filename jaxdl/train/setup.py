@@ -77,11 +77,12 @@ def resolve_config(config: ml_collections.ConfigDict) -> ml_collections.ConfigDi
     return resolved
 
 
-def build_experiment(config: ml_collections.ConfigDict, dataset: Dataset | None = None) -> Experiment:
+def build_experiment(config: ml_collections.ConfigDict, dataset: Dataset | None = None,
+                     devices=None) -> Experiment:
     """Validate `config` and build dataset, model, optimizer and task. Raises UserError on bad input.
 
     The experiment holds `resolve_config(config)`. `dataset` may be passed to reuse arrays already loaded
-    (tests, table scripts).
+    (tests, table scripts); `devices` places the mesh on a compile-only target's devices (jaxdl/bench/aot.py).
     """
     config = resolve_config(config)
     _check_positive_ints(config)
@@ -96,7 +97,7 @@ def build_experiment(config: ml_collections.ConfigDict, dataset: Dataset | None 
     if config.dtype not in DTYPES:
         raise UserError(f"unknown dtype {config.dtype!r}; choose one of {', '.join(DTYPES)}")
     replicas = layout(config)
-    placement = build_placement(config, len(replicas))
+    placement = build_placement(config, len(replicas), devices)
     if dataset is None:
         options = {k: v for k, v in config.dataset.items() if k != "name"}  # e.g. a text dataset's max_len
         dataset = load_dataset(config.dataset.name, config.data_dir, **options)
