@@ -9,7 +9,12 @@ TEST_WORKERS ?= 2
 # differently per instruction set; experiments/outcome_margins.py measures the margins)
 ISA ?= AVX
 
-.PHONY: demo test test-isa lint install clean
+# make test-aot: the ahead-of-time TPU tests (tests/bench/test_aot.py) in their own venv with libtpu, which
+# the main venv lacks (with it every jax process probes for a TPU and logs errors to stderr)
+AOT_VENV := .venv-aot
+AOT_ENV := JAX_PLATFORMS=cpu TPU_ACCELERATOR_TYPE=v5litepod-4 TPU_WORKER_HOSTNAMES=localhost ALLOW_MULTIPLE_LIBTPU_LOAD=1
+
+.PHONY: demo test test-isa test-aot install-aot lint install clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -30,8 +35,19 @@ test: $(STAMP)
 test-isa: $(STAMP)
 	XLA_FLAGS="$$XLA_FLAGS --xla_cpu_max_isa=$(ISA)" $(BIN)/python -m pytest -n $(TEST_WORKERS) -m outcome
 
+$(AOT_VENV)/.installed: pyproject.toml
+	$(PY) -m venv $(AOT_VENV)
+	$(AOT_VENV)/bin/python -m pip install -q --upgrade pip
+	$(AOT_VENV)/bin/python -m pip install -q -e '.[test,tpu-aot]'
+	touch $(AOT_VENV)/.installed
+
+install-aot: $(AOT_VENV)/.installed
+
+test-aot: $(AOT_VENV)/.installed
+	$(AOT_ENV) $(AOT_VENV)/bin/python -m pytest -n $(TEST_WORKERS) tests/bench/test_aot.py
+
 lint: $(STAMP)
 	$(BIN)/ruff check jaxdl tests experiments
 
 clean:
-	rm -rf $(VENV) runs
+	rm -rf $(VENV) $(AOT_VENV) runs

@@ -16,6 +16,7 @@ StableHLO; on v5e and v6e XLA keeps small temporaries in on-chip memory, outside
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import math
 import os
@@ -28,6 +29,7 @@ import ml_collections
 import numpy as np
 
 from jaxdl.bench.peaks import CHIPS, Chip
+from jaxdl.data.dataset import Dataset
 from jaxdl.data.synthetic import synthetic_dataset
 from jaxdl.errors import UserError
 from jaxdl.models import built_for
@@ -35,7 +37,7 @@ from jaxdl.train.loop import make_programs
 from jaxdl.train.replicas import replica_keys
 from jaxdl.train.setup import build_experiment
 
-INSTALL = "pip install -e '.[tpu-aot]' (or: make install-aot)"
+INSTALL = "pip install -e '.[tpu-aot]'"
 HEADROOM = 0.9  # a program "fits" when it needs at most this fraction of HBM: the runtime keeps some
 COLLECTIVES = ("all-reduce", "all-gather", "reduce-scatter", "all-to-all", "collective-permute")
 # "%name = SHAPE kind(" or "kind-start(" on one line; SHAPE may be a tuple with layouts such as {1,0:T(8,128)}
@@ -49,6 +51,7 @@ def quiet_libtpu_env() -> None:
     os.environ.setdefault("JAX_PLATFORMS", "cpu")
     os.environ.setdefault("TPU_ACCELERATOR_TYPE", "v5litepod-4")
     os.environ.setdefault("TPU_WORKER_HOSTNAMES", "localhost")
+    os.environ.setdefault("ALLOW_MULTIPLE_LIBTPU_LOAD", "1")  # compiles in parallel processes (pytest -n 2)
 
 
 def parse_target(target: str) -> tuple[str, str, Chip]:
@@ -61,10 +64,14 @@ def parse_target(target: str) -> tuple[str, str, Chip]:
     return platform, topology, CHIPS[generation]
 
 
+def has_libtpu() -> bool:
+    return importlib.util.find_spec("libtpu") is not None
+
+
 def target_devices(target: str) -> tuple[list, Chip]:
     """The compile-only devices of `target` and its chip; UserError without libtpu or for a bad topology."""
     _, topology, chip = parse_target(target)
-    if importlib.util.find_spec("libtpu") is None:
+    if not has_libtpu():
         raise UserError(f"--target {target} compiles with libtpu, which is not installed: {INSTALL}")
     from jax.experimental import topologies
 
@@ -101,6 +108,20 @@ def _abstract(tree, sharding):
     return jax.tree_util.tree_map(lambda x: jax.ShapeDtypeStruct(np.shape(x), x.dtype, sharding=sharding), tree)
 
 
+def shaped_dataset(config: ml_collections.ConfigDict) -> Dataset:
+    """Synthetic splits of one global batch (the least build_experiment accepts) as broadcast views of one
+    example: the shapes and dtypes a compile needs, without the host memory (ImageNet at batch 32768: 5 GB).
+    jaxdl holds the training split whole on every device, so the compiled chunk's arguments include it."""
+    options = {k: v for k, v in config.dataset.items() if k != "name"}
+    one = synthetic_dataset(config.dataset.name, 1, num_test=1, **options)
+
+    def widen(split, n):
+        return {k: np.broadcast_to(v[:1], (n, *v.shape[1:])) for k, v in split.items()}
+
+    return dataclasses.replace(one, train=widen(one.train, config.batch_size),
+                               test=widen(one.test, config.eval_batch_size))
+
+
 def compile_for_target(config: ml_collections.ConfigDict, target: str, replicas: int | None = None,
                        steps: int | None = None) -> dict[str, Any]:
     """Compile `config`'s training chunk for `target` and report per-device costs and the roofline bound.
@@ -109,30 +130,35 @@ def compile_for_target(config: ml_collections.ConfigDict, target: str, replicas:
     if replicas is not None:
         config.replicas = replicas
     length = steps or config.log_every
-    options = {k: v for k, v in config.dataset.items() if k != "name"}
-    dataset = synthetic_dataset(config.dataset.name, config.batch_size * 2, num_test=config.batch_size, **options)
+    dataset = shaped_dataset(config)
     with built_for("tpu"):  # the models' TPU implementations (e.g. no CPU im2col convolutions)
         exp = build_experiment(config, dataset=dataset, devices=devices)
-    place, k = exp.placement, len(exp.replicas)
+    try:
+        compiled, compile_s = compile_chunk(exp, length)
+    except Exception as e:
+        msg = str(e)
+        if "RESOURCE_EXHAUSTED" in msg:  # XLA's compile-time HBM check, with both sizes
+            sizes = re.search(r"\(([\d.]+\w?)\) exceeds available HBM \(([\d.]+\w?)\)", msg)
+            need, have = sizes.groups() if sizes else ("more than", f"{chip.hbm_bytes / 2**30:.1f}G")
+            raise UserError(f"does not fit on {chip.name}: the chunk needs {need} of HBM per device, the chip has "
+                            f"{have} (XLA: {msg.strip().splitlines()[0][:160]})") from None
+        raise
+    return analyse(compiled, chip, config, exp, target, len(exp.replicas), len(devices), compile_s, length)
+
+
+def compile_chunk(exp, length: int):
+    """(compiled, seconds): the experiment's unguarded chunk of `length` steps (what the driver runs while no
+    replica diverges), compiled from shapes alone for the devices of its placement, nothing computed."""
+    place = exp.placement
     programs = make_programs(exp, length)
     init_keys, data_keys = replica_keys(exp.replicas)
     states = programs.init_shapes(init_keys, exp.example_batch())
-    args = (_abstract(states, place.per_replica), _abstract(dataset.train, place.replicated),
+    args = (_abstract(states, place.per_replica), _abstract(exp.dataset.train, place.replicated),
             jax.ShapeDtypeStruct((), np.int32, sharding=place.replicated),
             _abstract(data_keys, place.per_replica))
     t = time.perf_counter()
-    try:
-        compiled = programs.unguarded_chunk.trace(*args).lower().compile()
-    except Exception as e:
-        msg = str(e)
-        if "RESOURCE_EXHAUSTED" in msg or "exceeds" in msg.lower() and "memory" in msg.lower():
-            needed = re.search(r"[Uu]sed ([\d.]+[KMGT]?i?B?)", msg)
-            raise UserError(f"does not fit on {chip.name}: XLA needs {needed.group(1) if needed else 'more'} of "
-                            f"HBM per device, the chip has {chip.hbm_bytes / 2**30:.1f} GiB "
-                            f"({msg.strip().splitlines()[0][:200]})") from None
-        raise
-    compile_s = time.perf_counter() - t
-    return analyse(compiled, chip, config, exp, target, k, len(devices), compile_s, length)
+    compiled = programs.unguarded_chunk.trace(*args).lower().compile()
+    return compiled, time.perf_counter() - t
 
 
 def analyse(compiled, chip: Chip, config, exp, target: str, k: int, num_devices: int, compile_s: float,
@@ -160,6 +186,7 @@ def analyse(compiled, chip: Chip, config, exp, target: str, k: int, num_devices:
         "replicas": k, "steps_per_chunk": length, "compile_s": compile_s,
         "flops_per_step_per_device": flops, "bytes_accessed_per_step_per_device": accessed,
         "memory_per_device": memory, "memory_needed_per_device": needed, "hbm_bytes": chip.hbm_bytes,
+        "training_split_bytes": sum(v.nbytes for v in exp.dataset.train.values()),
         "fits": needed <= HEADROOM * chip.hbm_bytes, "collectives_per_step": colls,
         "collective_bytes_per_step": coll_bytes, "roofline": times, "step_s_lower_bound": bound,
         "bottleneck": max((t, name) for name, t in times.items() if t is not None)[1],
@@ -188,7 +215,8 @@ def format_aot_report(r: dict[str, Any]) -> str:
         f"  HBM accessed   {r['bytes_accessed_per_step_per_device'] / gib:.4g} GiB",
         f"  memory         arguments {m['argument'] / gib:.3g} + outputs {m['output'] / gib:.3g} - aliased "
         f"{m['alias'] / gib:.3g} + temp {m['temp'] / gib:.3g} = {r['memory_needed_per_device'] / gib:.3g} GiB of "
-        f"{r['hbm_bytes'] / gib:.3g} GiB ({'fits' if r['fits'] else 'does NOT fit'} with {1 - HEADROOM:.0%} headroom)",
+        f"{r['hbm_bytes'] / gib:.3g} GiB ({'fits' if r['fits'] else 'does NOT fit'} with {1 - HEADROOM:.0%} headroom; "
+        f"arguments include the training split, here one global batch: {r['training_split_bytes'] / gib:.3g} GiB)",
         f"  collectives    {colls}",
         f"roofline         step >= max(compute {t['compute_s'] * 1e3:.3g} ms, HBM {t['hbm_s'] * 1e3:.3g} ms, "
         f"collectives {coll_t}) = {r['step_s_lower_bound'] * 1e3:.3g} ms ({r['bottleneck'][:-2]}-bound)",
