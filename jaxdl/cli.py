@@ -266,7 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--target", default=None,
                    help="compile ahead of time for a TPU topology instead of timing here, e.g. tpu:v5e:16x16, "
                         "tpu:v5p:4x4x4 (needs libtpu: pip install -e '.[tpu-aot]'); reports per-device memory, "
-                        "FLOPs, collectives and a roofline bound (docs/aot.md)")
+                        "FLOPs, collectives and a roofline bound (docs/benchmarks.md)")
     p.add_argument("--json", default=None, help="also write the report as JSON here (default: none)")
     p.set_defaults(fn=cmd_bench)
     p = sub.add_parser("plot", help="write the standard plots of a run into WORKDIR/plots/")
