@@ -2,6 +2,7 @@
 (`jaxdl bench --target`, jaxdl/bench/aot.py; needs libtpu: pip install -e '.[tpu-aot]'), one row each:
 
     python experiments/aot_scaling.py [--out experiments/aot_scaling] [--timeout 900] [--only resnet50,cifar]
+        [--targets v5e]
 
 Rows: ResNet-50 at 224 px in bf16, 128 examples per device, data-parallel over v5e 2x2 -> 4x4 -> 16x16 and
 v5p 2x2x1 -> 4x4x4; the CIFAR ResNet-18 in bf16, 128 per device, over v5e 2x2 -> 16x16; the MNIST-1D
@@ -88,11 +89,14 @@ def main() -> int:
     parser.add_argument("--out", default=os.path.join(HERE, "aot_scaling"), help="OUT.json and OUT.md")
     parser.add_argument("--timeout", type=int, default=900, help="seconds per compile")
     parser.add_argument("--only", default="", help="comma-separated substrings of the families to run")
+    parser.add_argument("--targets", default="", help="comma-separated substrings of the targets to run")
     args = parser.parse_args()
     wanted = [w for w in args.only.split(",") if w]
     results = []
     for family, config, target, overrides in rows():
         if wanted and not any(w in family for w in wanted):
+            continue
+        if args.targets and not any(t in target for t in args.targets.split(",")):
             continue
         report = run_row(config, target, overrides, args.timeout)
         results.append({"family": family, "config": config, "target": target, "overrides": overrides,
