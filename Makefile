@@ -11,7 +11,12 @@ ISA ?= AVX
 
 PREPARE_STAMP := $(VENV)/.installed-prepare
 
-.PHONY: demo test test-isa test-prepare lint install install-prepare clean
+# make test-aot: the ahead-of-time TPU tests (tests/bench/test_aot.py) in their own venv with libtpu, which
+# the main venv lacks (with it every jax process probes for a TPU and logs errors to stderr)
+AOT_VENV := .venv-aot
+AOT_ENV := JAX_PLATFORMS=cpu TPU_ACCELERATOR_TYPE=v5litepod-4 TPU_WORKER_HOSTNAMES=localhost ALLOW_MULTIPLE_LIBTPU_LOAD=1
+
+.PHONY: demo test test-isa test-prepare test-aot lint install install-prepare install-aot clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -44,8 +49,19 @@ test-isa: $(STAMP)
 test-prepare: $(PREPARE_STAMP)
 	$(BIN)/python -m pytest -n 0 tests/data/test_prepare.py
 
+$(AOT_VENV)/.installed: pyproject.toml
+	$(PY) -m venv $(AOT_VENV)
+	$(AOT_VENV)/bin/python -m pip install -q --upgrade pip
+	$(AOT_VENV)/bin/python -m pip install -q -e '.[test,tpu-aot]'
+	touch $(AOT_VENV)/.installed
+
+install-aot: $(AOT_VENV)/.installed
+
+test-aot: $(AOT_VENV)/.installed
+	$(AOT_ENV) $(AOT_VENV)/bin/python -m pytest -n $(TEST_WORKERS) tests/bench/test_aot.py
+
 lint: $(STAMP)
 	$(BIN)/ruff check jaxdl tests experiments
 
 clean:
-	rm -rf $(VENV) runs
+	rm -rf $(VENV) $(AOT_VENV) runs

@@ -188,21 +188,30 @@ def cmd_bench(args, overrides) -> int:
 
     timings = Timings()
     with timings("import"):  # jaxdl's modules, jax and the config file
-        from jaxdl.bench.bench import bench, format_report
         from jaxdl.config import apply_overrides, load_config
         from jaxdl.train.rundir import to_jsonable
 
         config = load_config(args.config)
         apply_overrides(config, overrides)
-    # before jax starts its backend and compiles anything
-    platform.configure(deterministic=config.deterministic, compilation_cache=not args.no_compilation_cache)
+    # before jax starts its backend and compiles anything; a compile for another target is not cached here
+    platform.configure(deterministic=config.deterministic,
+                       compilation_cache=not (args.no_compilation_cache or args.target))
     _import_model(config, args.config)
-    with timings.watching():
-        report = bench(config, replicas=args.replicas, steps=args.steps, repeats=args.repeats,
-                       sequential_baseline=not args.no_sequential, timings=timings)
-    report["timings"] = timings.segment(0, 0)
-    print(format_report(report))
-    print(format_timings(report["timings"]))
+    if args.target:
+        from jaxdl.bench.aot import compile_for_target, format_aot_report, quiet_libtpu_env
+
+        quiet_libtpu_env()
+        report = compile_for_target(config, args.target, replicas=args.replicas, steps=args.steps)
+        print(format_aot_report(report))
+    else:
+        from jaxdl.bench.bench import bench, format_report
+
+        with timings.watching():
+            report = bench(config, replicas=args.replicas, steps=args.steps or 100, repeats=args.repeats,
+                           sequential_baseline=not args.no_sequential, timings=timings)
+        report["timings"] = timings.segment(0, 0)
+        print(format_report(report))
+        print(format_timings(report["timings"]))
     if args.json:
         with open(args.json, "w") as f:
             json.dump(to_jsonable(report), f, indent=2, sort_keys=True)
@@ -352,13 +361,23 @@ def build_parser() -> argparse.ArgumentParser:
                    help="join the distributed runtime, auto-detecting the cluster (SLURM, TPU, MPI)")
     g.add_argument("--distributed_timeout", type=int, default=300, help="seconds to wait for all processes")
     p.set_defaults(fn=cmd_train)
-    p = sub.add_parser("bench", help="time a config's training step on synthetic data")
+    p = sub.add_parser(
+        "bench", help="time a config's training step on synthetic data, or compile it for a TPU topology",
+        usage="jaxdl bench --config PATH.py [--target tpu:GEN:TOPOLOGY] [options] [--config.key=value ...]",
+        description="Any task's config. Every figure covers all K replicas together (one vmapped program). "
+                    "--config.key=value overrides apply to the config as in `jaxdl train` (e.g. "
+                    "--config.batch_size=256 --config.dtype=bfloat16 --config.mesh='{\"data\": -1}').")
     p.add_argument("--config", required=True, help="experiment config file")
     p.add_argument("--replicas", type=int, default=None, help="vmapped replicas (default: the config's)")
-    p.add_argument("--steps", type=int, default=100, help="steps per timed chunk")
-    p.add_argument("--repeats", type=int, default=5, help="timed chunks after one warm-up")
+    p.add_argument("--steps", type=int, default=None,
+                   help="steps per chunk (default: 100 timed; with --target the config's log_every)")
+    p.add_argument("--repeats", type=int, default=5, help="timed chunks after one warm-up (default: 5)")
     p.add_argument("--no-sequential", action="store_true", help="skip the K sequential single-run baseline")
-    p.add_argument("--json", default=None, help="also write the report as JSON here")
+    p.add_argument("--target", default=None,
+                   help="compile ahead of time for a TPU topology instead of timing here, e.g. tpu:v5e:16x16, "
+                        "tpu:v5p:4x4x4 (needs libtpu: pip install -e '.[tpu-aot]'); reports per-device memory, "
+                        "FLOPs, collectives and a roofline bound (docs/benchmarks.md)")
+    p.add_argument("--json", default=None, help="also write the report as JSON here (default: none)")
     _cache_flag(p)
     p.set_defaults(fn=cmd_bench)
     p = sub.add_parser("plot", help="write the standard plots of a run into WORKDIR/plots/")

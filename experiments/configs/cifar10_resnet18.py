@@ -26,6 +26,7 @@ def get_config():
     c.optimizer.weight_decay = 5e-4
     c.optimizer.schedule = "cosine"
     c.batch_size = 128
+    c.dtype = "bfloat16"  # compute dtype; parameters and optimizer state stay float32 (jaxdl.models DTYPES)
     c.steps = 390 * 30  # 30 epochs of 50,000 images
     c.log_every = 390
     c.eval_every = 1950

@@ -24,6 +24,7 @@ def get_config():
     c.optimizer.weight_decay = 1e-4
     c.optimizer.schedule = "cosine"
     c.batch_size = 256
+    c.dtype = "bfloat16"  # compute dtype; parameters and optimizer state stay float32 (jaxdl.models DTYPES)
     c.steps = 5005 * 90  # 90 epochs of 1,281,167 images
     c.log_every = 500
     c.eval_every = 5000

@@ -14,6 +14,8 @@ A model outside jaxdl is named by import path, `model.name="my_pkg.my_module:MyM
 class; `import_model`): its fields are its options, as for the registered ones.
 """
 
+import contextlib
+import contextvars
 import dataclasses
 import importlib
 import os
@@ -148,6 +150,21 @@ def _factory(name: str) -> Callable[..., nn.Module]:
     return import_model(name) if is_import_path(name) else MODELS[name]
 
 
+# the backend models are built for inside `built_for` (None: this process's default backend)
+_TARGET_BACKEND: contextvars.ContextVar[str | None] = contextvars.ContextVar("jaxdl_target_backend", default=None)
+
+
+@contextlib.contextmanager
+def built_for(backend: str):
+    """Models built inside this block use `backend`'s implementations, e.g. "tpu" for a compile-only TPU
+    target (jaxdl/bench/aot.py) while this process computes on the CPU."""
+    token = _TARGET_BACKEND.set(backend)
+    try:
+        yield
+    finally:
+        _TARGET_BACKEND.reset(token)
+
+
 def _fields(name: str) -> list[str]:
     factory = _factory(name)
     cls = factory.func if isinstance(factory, partial) else factory
@@ -209,7 +226,7 @@ def build_model(name: str, num_classes: int | None = None, **kwargs: Any) -> nn.
             raise UserError(f"unknown dtype {kwargs['dtype']!r}; choose one of: {', '.join(DTYPES)}")
         kwargs["dtype"] = DTYPES[kwargs["dtype"]]
     if "backend" in fields:  # implementations for this machine (jaxdl/models/conv.py, gru_layer.py)
-        kwargs.setdefault("backend", jax.default_backend())
+        kwargs.setdefault("backend", _TARGET_BACKEND.get() or jax.default_backend())
     try:
         return _factory(name)(**kwargs)
     except (TypeError, ValueError) as e:  # a model's own check, or e.g. a string where an int belongs

@@ -155,6 +155,8 @@ class Programs:
     # the same without the per-step divergence guard, states not donated -> (states, metrics, finite bool [K])
     unguarded_chunk: Any
     evaluate: Any  # (states, padded test batches) -> per-replica sums [K, ...]
+    # (init_keys, example batch) -> init's states as jax.ShapeDtypeStruct, computing nothing (compile-only targets)
+    init_shapes: Any = None
 
 
 def compiler_options(config) -> dict | None:
@@ -186,7 +188,8 @@ def make_programs(exp: Experiment, length: int) -> Programs:
         return jax.jit(fn, **kwargs, **({"out_shardings": out_shardings} if place.sharded else {}),
                        compiler_options=options)
 
-    init = jit(vmap(init_one, in_axes=(0, None, 0)), per)
+    init_all = vmap(init_one, in_axes=(0, None, 0))
+    init = jit(init_all, per)
     split = place.split_replicas  # states, data keys: arguments 0 and 3 of a chunk; states of evaluate
     return Programs(
         init=lambda keys, example: init(place.put(keys, per), place.put(example, rep), place.put(hparams, per)),
@@ -194,6 +197,7 @@ def make_programs(exp: Experiment, length: int) -> Programs:
                           donate_argnums=0),
         unguarded_chunk=jit(split(vmap(unguarded, in_axes=(0, None, None, 0)), (0, 3)), (per, rep, per)),
         evaluate=jit(split(vmap(evaluate, in_axes=(0, None)), (0,)), rep),
+        init_shapes=lambda keys, example: jax.eval_shape(init_all, keys, example, hparams),
     )
 
 

@@ -185,18 +185,24 @@ def auto_placement(num_replicas: int) -> Placement:
     return Placement(mesh, pad_to=padded if padded != num_replicas else None)
 
 
-def build_placement(config: ml_collections.ConfigDict, num_replicas: int) -> Placement:
-    """The Placement `config.mesh` asks for, after checking it against the devices, replicas and batches."""
+def build_placement(config: ml_collections.ConfigDict, num_replicas: int, devices=None) -> Placement:
+    """The Placement `config.mesh` asks for, after checking it against the devices, replicas and batches.
+
+    `devices`: a compile-only target's devices (jaxdl/bench/aot.py) instead of this process's; there an empty
+    `config.mesh` means {"data": -1}, every replica on every device with the batch split over them."""
     spec = dict(config.get("mesh") or {})
-    if not spec:
+    if devices is not None:
+        spec = spec or {"data": -1}
+    elif not spec:
         if jax.process_count() > 1:
             raise UserError(f"{jax.process_count()} processes need a device mesh, e.g. "
                             "--config.mesh='{\"data\": -1}'")
         return auto_placement(num_replicas)
     one_device = all(type(size) is int and size == 1 for size in spec.values()) and set(spec) <= set(AXES)
-    if one_device and jax.process_count() == 1:
+    if one_device and jax.process_count() == 1 and devices is None:
         return Placement()  # e.g. {"replica": 1}: everything on one device, whatever the device count
-    sizes = mesh_shape(spec, jax.device_count())
+    devices = jax.devices() if devices is None else list(devices)
+    sizes = mesh_shape(spec, len(devices))
     if num_replicas % sizes.get("replica", 1):
         raise UserError(f"mesh axis replica={sizes['replica']} does not divide the {num_replicas} replica(s)")
     data = sizes.get("data", 1)
@@ -205,8 +211,7 @@ def build_placement(config: ml_collections.ConfigDict, num_replicas: int) -> Pla
             raise UserError(f"{key} {config[key]} is not divisible by the mesh's data axis ({data} devices); "
                             f"{key} is global")
     names = tuple(sizes)
-    mesh = jax.make_mesh(tuple(sizes.values()), names, axis_types=(AxisType.Auto,) * len(names),
-                         devices=jax.devices())
+    mesh = jax.make_mesh(tuple(sizes.values()), names, axis_types=(AxisType.Auto,) * len(names), devices=devices)
     return Placement(mesh)
 
 

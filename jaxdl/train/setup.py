@@ -83,11 +83,12 @@ def resolve_config(config: ml_collections.ConfigDict) -> ml_collections.ConfigDi
 
 
 def build_experiment(config: ml_collections.ConfigDict, dataset: Dataset | None = None,
-                     timings: Timings | None = None) -> Experiment:
+                     timings: Timings | None = None, devices=None) -> Experiment:
     """Validate `config` and build dataset, model, optimizer and task. Raises UserError on bad input.
 
     The experiment holds `resolve_config(config)`. `dataset` may be passed to reuse arrays already loaded
     (tests, table scripts). `timings`: the driver's stopwatch (the dataset's loading counts as "data").
+    `devices` places the mesh on a compile-only target's devices (jaxdl/bench/aot.py).
     """
     config = resolve_config(config)
     _check_positive_ints(config)
@@ -102,7 +103,7 @@ def build_experiment(config: ml_collections.ConfigDict, dataset: Dataset | None 
     if config.dtype not in DTYPES:
         raise UserError(f"unknown dtype {config.dtype!r}; choose one of {', '.join(DTYPES)}")
     replicas = layout(config)
-    placement = build_placement(config, len(replicas))
+    placement = build_placement(config, len(replicas), devices)
     if dataset is None:
         # e.g. a text dataset's max_len; augment is the trainer's, not the reader's
         options = {k: v for k, v in config.dataset.items() if k not in ("name", "augment")}

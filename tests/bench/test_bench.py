@@ -79,3 +79,18 @@ def test_bfloat16_is_finite_and_close_to_float32(dataset, model):
         assert states.params is not None
     assert np.all(np.isfinite(losses["bfloat16"]))
     np.testing.assert_allclose(losses["bfloat16"][:, 0], losses["float32"][:, 0], rtol=0.05)
+
+
+
+# one config per synthetic generator beyond classification's (digits_dcgan, digits_vae: classification's;
+# addition_seq2seq and digit_scenes_unet share these generators); `jaxdl bench` of each: experiments/RESULTS.md
+TASK_CONFIGS = ["ted_pt_en_seq2seq", "spoken_digits_ctc", "pets_unet", "digit_scenes_detector"]
+
+
+@pytest.mark.parametrize("name", TASK_CONFIGS)
+def test_every_task_builds_on_synthetic_data_of_its_dataset(name):
+    """bench's synthetic data carries each task's keys, shapes and value ranges (shapes only: no compile)."""
+    c = load_config(f"experiments/configs/{name}.py")
+    options = {k: v for k, v in c.dataset.items() if k != "name"}
+    exp = build_experiment(c, dataset=synthetic_dataset(c.dataset.name, c.batch_size, **options))
+    assert exp.dataset.num_train == c.batch_size and set(exp.dataset.train) >= {"inputs"}
