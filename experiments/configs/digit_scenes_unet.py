@@ -6,8 +6,10 @@
 Measured (2026-11-27 06:30-06:40 UTC, shared 2-core CPU, load 0.4-4.6): test mean IoU (11 classes incl.
 background) = 0.577 ± 0.170 (0.743, 0.344, 0.643), pixel accuracy = 0.956 ± 0.020 (0.976, 0.928, 0.964),
 mean ± std (population) over seeds 0-2; 602.0 s by the trainer (36.4 s compiling), 10.2 min in all.
-Seed-dependent: seed 1 sat on a plateau (train loss ~0.32 from step 150 to ~350: a perfect
-foreground/background split with no digit identity costs about that) before it began telling digits apart.
+These figures predate the CPU ConvTranspose (the same function, other float rounding; 1.42x fewer CPU
+seconds per step, experiments/RESULTS.md) and were not re-measured with it. Seed-dependent: seed 1 sat on
+a plateau (train loss ~0.32 from step 150 to ~350: a perfect foreground/background split with no digit
+identity costs about that) before it began telling digits apart.
 
 Why: lr 1e-2 (was 3e-3) because a 1-seed probe's loss fell much faster early; batch 16 (was 32) for twice
 the updates in the same time; 1000 steps because the 500-step version was undertrained (0.287 ± 0.154).
