@@ -54,7 +54,7 @@ TRANSPOSE_CASES = [  # input shape, kernel size, strides, padding: the DCGAN's, 
 def test_conv_transpose_matches_flax_under_vmap(shape, kernel, strides, padding):
     """CPU ConvTranspose (sub-pixel im2col) vs flax's nn.ConvTranspose: same parameters from the same key;
     same values and gradients for 3 replicas vmapped with their own parameters, as the trainer runs them;
-    no XLA convolution left in the program."""
+    no XLA convolution left in the program; built for another backend, flax's function."""
     ours = ConvTranspose(5, kernel, strides, padding=padding, backend="cpu")
     ref = nn.ConvTranspose(5, kernel, strides, padding=padding, precision=lax.Precision.HIGHEST)
     keys = jax.random.split(jax.random.PRNGKey(0), 3)
@@ -72,6 +72,8 @@ def test_conv_transpose_matches_flax_under_vmap(shape, kernel, strides, padding)
     for a, b in zip(jax.tree_util.tree_leaves(g_ours), jax.tree_util.tree_leaves(g_ref), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
     assert "conv_general_dilated" not in _primitives(jax.make_jaxpr(jax.vmap(ours.apply))(v_ref, x).jaxpr)
+    on_gpu = ConvTranspose(5, kernel, strides, padding=padding, backend="gpu")  # XLA's, as built for a GPU
+    np.testing.assert_allclose(jax.vmap(on_gpu.apply)(v_ref, x), jax.vmap(ref.apply)(v_ref, x), rtol=1e-5, atol=1e-5)
 
 
 def _primitives(jaxpr) -> set[str]:
