@@ -3,10 +3,12 @@ tanh), discriminator 32 -> 64 strided convs with leaky ReLU, 32-d latent; Adam 2
 
     jaxdl train --config experiments/configs/digits_dcgan.py --workdir runs/digits_dcgan --config.replicas=3
 
-Measured here (shared, heavily loaded 2-core CPU, 3 replicas, seeds 0-2; 892 s wall, 43 s compile): final test
-d_loss 1.279 ± 0.005, g_loss 0.828 ± 0.034. sample_quality.json (same cached scorer as digits_vae, 91.4% test
-accuracy): samples classifier score 6.40 / 6.39 / 6.29, classifier Fréchet 3.43 / 3.66 / 3.62 (n = 360); real
-test split: 8.55 and 1.85.
+Measured (2026-12-02 11:06-11:16 UTC, shared 2-core CPU under load 18-20, 3 replicas, seeds 0-2): final test
+d_loss 1.290 ± 0.021, g_loss 0.829 ± 0.039; 578 s wall (165 s compile) at 16% of a core, 99 s of CPU in all
+(no idle machine was available to time it). sample_quality.json (the scorer as for digits_vae, 91.4% test
+accuracy): samples classifier score 6.42 / 6.34 / 6.43, classifier Fréchet 2.92 / 3.09 / 3.55 (n = 360);
+real test split: 8.55 and 1.85. Why it is fast: on CPU the generator's transposed convolutions are one matmul
+each (jaxdl/models/conv.py ConvTranspose), 3.3x fewer CPU seconds per step than XLA's (experiments/RESULTS.md).
 Writes plots/samples_step*.png, samples.npy [3000, 8, 8, 1], samples_meta.json and sample_quality.json.
 """
 

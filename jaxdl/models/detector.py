@@ -8,7 +8,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from jaxdl.models.conv import conv_for
+from jaxdl.models.conv import ConvTranspose, conv_for
 from jaxdl.models.initializers import lecun_normal
 from jaxdl.models.unet import ConvBNReLU
 
@@ -67,8 +67,8 @@ class CenterNet(nn.Module):
             features.append(h)
         if self.upsample:
             lateral = features[-2]
-            up = nn.ConvTranspose(lateral.shape[-1], (2, 2), strides=(2, 2), dtype=self.dtype,
-                                  kernel_init=lecun_normal)(h)
+            up = ConvTranspose(lateral.shape[-1], (2, 2), strides=(2, 2), dtype=self.dtype, kernel_init=lecun_normal,
+                               backend=self.backend)(h)
             # odd sizes: ceil(n / 2) * 2 may exceed the lateral's size by one; crop to it
             up = up[:, : lateral.shape[1], : lateral.shape[2]]
             h = ConvBNReLU(lateral.shape[-1], self.dtype, self.backend)(lateral + up, train=train)

@@ -11,7 +11,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from jaxdl.models.conv import conv_for
+from jaxdl.models.conv import ConvTranspose, conv_for
 from jaxdl.models.initializers import lecun_normal
 
 
@@ -26,6 +26,7 @@ class Generator(nn.Module):
     image_shape: tuple[int, int, int]
     features: Sequence[int] = (64, 32)
     dtype: Any = jnp.float32
+    backend: str = "cpu"  # XLA backend the program is built for; build_model sets jax.default_backend()
 
     @nn.compact
     def __call__(self, z, *, train: bool):
@@ -36,11 +37,11 @@ class Generator(nn.Module):
                      kernel_init=lecun_normal)(z.astype(self.dtype))
         h = nn.relu(norm()(h)).reshape(z.shape[0], height >> n, width >> n, int(self.features[0]))
         for f in self.features[1:]:
-            h = nn.ConvTranspose(int(f), (4, 4), (2, 2), padding="SAME", dtype=self.dtype,
-                                 kernel_init=lecun_normal)(h)
+            h = ConvTranspose(int(f), (4, 4), (2, 2), padding="SAME", dtype=self.dtype, kernel_init=lecun_normal,
+                              backend=self.backend)(h)
             h = nn.relu(norm()(h))
-        h = nn.ConvTranspose(channels, (4, 4), (2, 2), padding="SAME", dtype=self.dtype,
-                             kernel_init=lecun_normal)(h)
+        h = ConvTranspose(channels, (4, 4), (2, 2), padding="SAME", dtype=self.dtype, kernel_init=lecun_normal,
+                          backend=self.backend)(h)
         return jnp.tanh(h.astype(jnp.float32))
 
 
@@ -101,7 +102,7 @@ class DCGAN:
 
     @property
     def generator(self) -> Generator:
-        return Generator(self.image_shape, tuple(int(f) for f in self.generator_features), self.dtype)
+        return Generator(self.image_shape, tuple(int(f) for f in self.generator_features), self.dtype, self.backend)
 
     @property
     def discriminator(self) -> Discriminator:

@@ -6,7 +6,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from jaxdl.models.conv import conv_for
+from jaxdl.models.conv import ConvTranspose, conv_for
 from jaxdl.models.initializers import lecun_normal
 
 
@@ -71,7 +71,8 @@ class UNet(nn.Module):
         x = block(x, self.width * 2**self.depth)  # bottleneck
         for level in reversed(range(self.depth)):
             features = self.width * 2**level
-            x = nn.ConvTranspose(features, (2, 2), strides=(2, 2), dtype=self.dtype, kernel_init=lecun_normal)(x)
+            x = ConvTranspose(features, (2, 2), strides=(2, 2), dtype=self.dtype, kernel_init=lecun_normal,
+                              backend=self.backend)(x)
             x = block(jnp.concatenate([skips[level], x], axis=-1), features)
         logits = conv_for(self.backend)(self.num_classes, (1, 1), dtype=self.dtype, kernel_init=lecun_normal)(x)
         return logits[:, :h, :w].astype(jnp.float32)

@@ -1,5 +1,7 @@
-"""im2col_conv equals XLA's convolution (values and gradients) for the layouts jaxdl's models use."""
+"""im2col_conv and jaxdl's ConvTranspose equal XLA's convolutions (values and gradients) for the layouts
+jaxdl's models use."""
 
+import flax.linen as nn
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -7,7 +9,7 @@ import pytest
 from jax import lax
 
 from jaxdl.models import build_model
-from jaxdl.models.conv import im2col_conv
+from jaxdl.models.conv import ConvTranspose, im2col_conv
 
 CASES = [  # lhs shape, kernel shape, strides, padding
     ((4, 40, 1), (5, 1, 25), (2,), [(1, 1)]),
@@ -39,6 +41,39 @@ def test_im2col_matches_xla(lhs_shape, rhs_shape, strides, padding):
     g_ours = jax.grad(lambda x, w: jnp.sum(jnp.sin(ours(x, w))), argnums=(0, 1))(x, w)
     for a, b in zip(g_ours, g_ref, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
+
+
+TRANSPOSE_CASES = [  # input shape, kernel size, strides, padding: the DCGAN's, the U-Net's (odd sizes), others
+    ((2, 2, 3, 4), (4, 4), (2, 2), "SAME"),
+    ((2, 3, 5, 4), (2, 2), (2, 2), "SAME"),
+    ((2, 5, 4), (3,), (3,), ((1, 2),)),
+]
+
+
+@pytest.mark.parametrize("shape,kernel,strides,padding", TRANSPOSE_CASES)
+def test_conv_transpose_matches_flax_under_vmap(shape, kernel, strides, padding):
+    """CPU ConvTranspose (sub-pixel im2col) vs flax's nn.ConvTranspose: same parameters from the same key;
+    same values and gradients for 3 replicas vmapped with their own parameters, as the trainer runs them;
+    no XLA convolution left in the program; built for another backend, flax's function."""
+    ours = ConvTranspose(5, kernel, strides, padding=padding, backend="cpu")
+    ref = nn.ConvTranspose(5, kernel, strides, padding=padding, precision=lax.Precision.HIGHEST)
+    keys = jax.random.split(jax.random.PRNGKey(0), 3)
+    x = jax.random.normal(jax.random.PRNGKey(1), (3, *shape))
+    v_ours, v_ref = (jax.vmap(m.init)(keys, x) for m in (ours, ref))
+    for a, b in zip(jax.tree_util.tree_leaves(v_ours), jax.tree_util.tree_leaves(v_ref), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+    def grads(m):
+        loss = lambda v, x: jnp.sum(jnp.sin(m.apply(v, x)))
+        return jax.jit(jax.vmap(jax.value_and_grad(loss, argnums=(0, 1))))(v_ref, x)
+
+    (y_ours, g_ours), (y_ref, g_ref) = grads(ours), grads(ref)
+    np.testing.assert_allclose(y_ours, y_ref, rtol=1e-5, atol=1e-5)
+    for a, b in zip(jax.tree_util.tree_leaves(g_ours), jax.tree_util.tree_leaves(g_ref), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
+    assert "conv_general_dilated" not in _primitives(jax.make_jaxpr(jax.vmap(ours.apply))(v_ref, x).jaxpr)
+    on_gpu = ConvTranspose(5, kernel, strides, padding=padding, backend="gpu")  # XLA's, as built for a GPU
+    np.testing.assert_allclose(jax.vmap(on_gpu.apply)(v_ref, x), jax.vmap(ref.apply)(v_ref, x), rtol=1e-5, atol=1e-5)
 
 
 def _primitives(jaxpr) -> set[str]:
