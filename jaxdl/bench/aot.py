@@ -1,7 +1,7 @@
-"""`jaxdl bench --target tpu:v5e:16x16`: the trainer's chunk compiled ahead of time for accelerators this
-machine lacks, and what XLA says about it per device: FLOPs and bytes accessed (cost analysis), HBM argument,
-output and temp bytes (memory analysis), the collectives of the optimized HLO, and a roofline lower bound on
-step time, hence upper bounds on MFU and examples/s.
+"""`jaxdl bench --target tpu:v5e:16x16` or `gpu:h100x8`: the trainer's chunk compiled ahead of time for
+accelerators this machine lacks, and what XLA says about it per device: FLOPs and bytes accessed (cost
+analysis), HBM argument, output and temp bytes (memory analysis), the collectives of the optimized HLO, and a
+roofline lower bound on step time, hence upper bounds on MFU and examples/s.
 
 The program is the one the driver runs (jaxdl.train.loop.make_programs' unguarded chunk), built by
 build_experiment with the config's mesh placed on the target's devices ({"data": -1} when config.mesh is
@@ -12,6 +12,12 @@ collectives are counted as they appear in the program text, so those in the loop
 Traps handled here: collectives appear only in the compiled HLO (`compiled.as_text()`), not the lowered
 StableHLO; on v5e and v6e XLA keeps small temporaries in on-chip memory, outside `temp`; the cost dict's
 "optimal_seconds" is not a time, so it is not used.
+
+GPU targets (jaxdl/bench/gpu_target.py) give memory analysis and optimized HLO but no cost analysis (None),
+so their FLOPs and bytes accessed come from XLA:CPU's cost analysis of the same per-device program (the
+GPU implementations of the models, the per-device batch and replicas, one device); on TPU targets, where
+both exist, the two FLOP counts agree within a few % (tests/bench/test_aot.py). Bytes accessed depend more
+on each backend's fusions, so the GPU HBM time is rougher than its compute time.
 """
 
 from __future__ import annotations
@@ -28,7 +34,8 @@ import jax
 import ml_collections
 import numpy as np
 
-from jaxdl.bench.peaks import CHIPS, Chip
+from jaxdl.bench import gpu_target
+from jaxdl.bench.peaks import CHIPS, GPUS, Chip
 from jaxdl.data.dataset import Dataset
 from jaxdl.data.synthetic import synthetic_dataset
 from jaxdl.errors import UserError
@@ -55,12 +62,17 @@ def quiet_libtpu_env() -> None:
 
 
 def parse_target(target: str) -> tuple[str, str, Chip]:
-    """"tpu:v5e:16x16" -> ("tpu", "v5e:16x16", the v5e Chip); UserError for anything else."""
+    """"tpu:v5e:16x16" -> ("tpu", "v5e:16x16", the v5e Chip), "gpu:h100x8" -> ("gpu", "h100x8", the H100
+    Chip); UserError for anything else."""
     platform, _, topology = target.partition(":")
     generation = topology.split(":")[0]
+    gpu = re.fullmatch(r"([a-z]\d+)x(\d+)", topology)
+    if platform == "gpu" and gpu and gpu.group(1) in GPUS and int(gpu.group(2)) >= 1:
+        return platform, topology, GPUS[gpu.group(1)]
     if platform != "tpu" or generation not in CHIPS or not re.fullmatch(r"\w+:\d+(x\d+)+", topology):
         raise UserError(f"--target {target!r}: expected tpu:GENERATION:TOPOLOGY with GENERATION one of "
-                        f"{', '.join(CHIPS)}, e.g. tpu:v5e:2x2 or tpu:v5p:4x4x4")
+                        f"{', '.join(CHIPS)}, e.g. tpu:v5e:2x2 or tpu:v5p:4x4x4, or gpu:NAMExCOUNT with NAME "
+                        f"one of {', '.join(GPUS)}, e.g. gpu:h100x8")
     return platform, topology, CHIPS[generation]
 
 
@@ -70,7 +82,13 @@ def has_libtpu() -> bool:
 
 def target_devices(target: str) -> tuple[list, Chip]:
     """The compile-only devices of `target` and its chip; UserError without libtpu or for a bad topology."""
-    _, topology, chip = parse_target(target)
+    platform, topology, chip = parse_target(target)
+    if platform == "gpu":
+        if not gpu_target.has_cuda_plugin():
+            raise UserError(f"--target {target} compiles with jax-cuda12-plugin, which is not installed: "
+                            f"{gpu_target.INSTALL}")
+        card, count = topology.split("x")
+        return gpu_target.gpu_devices(card, int(count)), chip
     if not has_libtpu():
         raise UserError(f"--target {target} compiles with libtpu, which is not installed: {INSTALL}")
     from jax.experimental import topologies
@@ -131,7 +149,8 @@ def compile_for_target(config: ml_collections.ConfigDict, target: str, replicas:
         config.replicas = replicas
     length = steps or config.log_every
     dataset = shaped_dataset(config)
-    with built_for("tpu"):  # the models' TPU implementations (e.g. no CPU im2col convolutions)
+    backend = parse_target(target)[0]
+    with built_for(backend):  # the models' TPU/GPU implementations (e.g. no CPU im2col convolutions)
         exp = build_experiment(config, dataset=dataset, devices=devices)
     try:
         compiled, compile_s = compile_chunk(exp, length)
@@ -143,7 +162,36 @@ def compile_for_target(config: ml_collections.ConfigDict, target: str, replicas:
             raise UserError(f"does not fit on {chip.name}: the chunk needs {need} of HBM per device, the chip has "
                             f"{have} (XLA: {msg.strip().splitlines()[0][:160]})") from None
         raise
-    return analyse(compiled, chip, config, exp, target, len(exp.replicas), len(devices), compile_s, length)
+    cost, source = _cost(compiled), f"XLA:{backend.upper()}"
+    if not cost.get("flops"):  # compile-only GPU targets: none (see the module docstring)
+        cost, source = _cost(per_device_cpu_chunk(config, exp, length, backend)), "XLA:CPU, same per-device program"
+    report = analyse(compiled, chip, config, exp, target, len(exp.replicas), len(devices), compile_s, length, cost)
+    report["cost_analysis_from"] = source
+    return report
+
+
+def _cost(compiled) -> dict:
+    cost = compiled.cost_analysis()
+    if isinstance(cost, (list, tuple)):
+        cost = cost[0] if cost else None
+    return dict(cost or {})
+
+
+def per_device_cpu_chunk(config: ml_collections.ConfigDict, exp, length: int, backend: str):
+    """`exp`'s chunk as one device of its placement runs it (batch / data axis, replicas / replica axis),
+    built with `backend`'s model implementations and compiled for this process's CPU."""
+    sizes = dict(exp.placement.shape)
+    if any(size > 1 for axis, size in sizes.items() if axis not in ("data", "replica")):
+        raise UserError(f"mesh {sizes}: FLOPs for a GPU target are counted per device on the CPU, which "
+                        "supports only the data and replica axes")
+    c = config.copy_and_resolve_references()
+    data = sizes.get("data", 1)
+    c.batch_size, c.eval_batch_size, c.mesh = c.batch_size // data, c.eval_batch_size // data, {"replica": 1}
+    if sizes.get("replica", 1) > 1:
+        c.replicas = len(exp.replicas) // sizes["replica"]
+    with built_for(backend):
+        one = build_experiment(c, dataset=shaped_dataset(c), devices=None)
+    return compile_chunk(one, length)[0]
 
 
 def compile_chunk(exp, length: int):
@@ -162,12 +210,8 @@ def compile_chunk(exp, length: int):
 
 
 def analyse(compiled, chip: Chip, config, exp, target: str, k: int, num_devices: int, compile_s: float,
-            length: int) -> dict[str, Any]:
-    """The report dict of one compiled chunk (see the module docstring)."""
-    cost = compiled.cost_analysis()
-    if isinstance(cost, (list, tuple)):
-        cost = cost[0] if cost else None
-    cost = cost or {}
+            length: int, cost: dict) -> dict[str, Any]:
+    """The report dict of one compiled chunk (see the module docstring); `cost`: its per-device cost analysis."""
     flops, accessed = float(cost.get("flops", 0.0)), float(cost.get("bytes accessed", 0.0))
     mem = compiled.memory_analysis()
     memory = {name: int(getattr(mem, f"{name}_size_in_bytes", 0) or 0)
@@ -211,7 +255,7 @@ def format_aot_report(r: dict[str, Any]) -> str:
         f"shapes, batch {r['config']['batch_size']} (global), {r['config']['dtype']}, {r['replicas']} replica(s)",
         f"compile          {r['compile_s']:.1f} s (chunk of {r['steps_per_chunk']} steps, compiled on this CPU)",
         "per device, one step (all replicas on the device together):",
-        f"  FLOPs          {r['flops_per_step_per_device'] / 1e9:.4g} GFLOP",
+        f"  FLOPs          {r['flops_per_step_per_device'] / 1e9:.4g} GFLOP (cost analysis: {r['cost_analysis_from']})",
         f"  HBM accessed   {r['bytes_accessed_per_step_per_device'] / gib:.4g} GiB",
         f"  memory         arguments {m['argument'] / gib:.3g} + outputs {m['output'] / gib:.3g} - aliased "
         f"{m['alias'] / gib:.3g} + temp {m['temp'] / gib:.3g} = {r['memory_needed_per_device'] / gib:.3g} GiB of "

@@ -8,6 +8,8 @@ Sources (read 2026-12):
   TPU v6e https://cloud.google.com/tpu/docs/v6e  918 TFLOP/s bf16, 32 GB HBM at 1638 GB/s, ICI 800 GB/s bidir.
   H100 SXM / H200 https://www.nvidia.com/en-us/data-center/h100/ and /h200/: 989 TFLOP/s bf16 dense
   (the datasheets' 1979 is with sparsity), TF32 494; A100 https://www.nvidia.com/en-us/data-center/a100/.
+  H100 SXM: 80 GB HBM3 at 3.35 TB/s; H200 SXM: 141 GB HBM3e at 4.8 TB/s; both NVLink 900 GB/s per GPU
+  (same pages, "Technical Specifications", SXM columns).
 """
 
 from __future__ import annotations
@@ -56,4 +58,8 @@ CHIPS = {
     "v5e": Chip("TPU v5e", 197e12, 16 * GiB, 819e9, 400e9),
     "v5p": Chip("TPU v5p", 459e12, 95 * GiB, 2765e9, 1200e9),
     "v6e": Chip("TPU v6e", 918e12, 32e9, 1638e9, 800e9),
+}
+GPUS = {  # jaxdl bench --target gpu:NAMExN; bytes as the datasheets give them (decimal GB)
+    "h100": Chip("NVIDIA H100 SXM", 989e12, 80e9, 3.35e12, 900e9),
+    "h200": Chip("NVIDIA H200 SXM", 989e12, 141e9, 4.8e12, 900e9),
 }
