@@ -11,8 +11,8 @@ ISA ?= AVX
 
 PREPARE_STAMP := $(VENV)/.installed-prepare
 
-# make test-aot: the ahead-of-time TPU tests (tests/bench/test_aot.py) in their own venv with libtpu, which
-# the main venv lacks (with it every jax process probes for a TPU and logs errors to stderr)
+# make test-aot: the ahead-of-time TPU and GPU tests (tests/bench/test_aot.py) in their own venv with libtpu and
+# jax's CUDA plugin, which the main venv lacks (with them every jax process probes for a TPU/GPU and logs errors)
 AOT_VENV := .venv-aot
 AOT_ENV := JAX_PLATFORMS=cpu TPU_ACCELERATOR_TYPE=v5litepod-4 TPU_WORKER_HOSTNAMES=localhost ALLOW_MULTIPLE_LIBTPU_LOAD=1
 
@@ -52,7 +52,7 @@ test-prepare: $(PREPARE_STAMP)
 $(AOT_VENV)/.installed: pyproject.toml
 	$(PY) -m venv $(AOT_VENV)
 	$(AOT_VENV)/bin/python -m pip install -q --upgrade pip
-	$(AOT_VENV)/bin/python -m pip install -q -e '.[test,tpu-aot]'
+	$(AOT_VENV)/bin/python -m pip install -q -e '.[test,tpu-aot,gpu-aot]'
 	touch $(AOT_VENV)/.installed
 
 install-aot: $(AOT_VENV)/.installed
