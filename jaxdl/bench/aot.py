@@ -267,3 +267,31 @@ def format_aot_report(r: dict[str, Any]) -> str:
         f"upper bounds     MFU {100 * r['mfu_upper_bound']:.1f}%, {r['examples_per_s_upper_bound']:.4g} examples/s "
         f"(all replicas, all devices)",
     ])
+
+
+def format_comparison(measured: dict[str, Any], estimate: dict[str, Any]) -> str:
+    """The estimate of `jaxdl bench --target` beside the measured `jaxdl bench` report of the same config (both
+    their --json dicts), per device: how far the measured step is above the roofline bound, and how XLA's
+    FLOPs and memory on the real device compare with the ahead-of-time figures."""
+    gib, step, bound = 2**30, measured["step_s"]["median"], estimate["step_s_lower_bound"]
+
+    def ratio(a, b):
+        return f"{a / b:.3g}x" if a and b else "n/a"
+
+    flops, est_flops = measured.get("flops_per_step"), estimate["flops_per_step_per_device"]
+    mfu = "n/a" if measured.get("mfu") is None else f"{100 * measured['mfu']:.1f}%"
+    mem = measured.get("peak_memory_bytes")
+    return "\n".join([
+        f"ahead-of-time estimate ({estimate['target']}: {estimate['chip']}, compiled on the CPU) beside the "
+        f"measured run on {measured['device']}, per device:",
+        f"  step time      measured {step * 1e3:.4g} ms (median) vs roofline bound {bound * 1e3:.4g} ms "
+        f"({estimate['bottleneck'][:-2]}-bound): measured / bound {ratio(step, bound)}",
+        f"  examples/s     measured {measured['examples_per_s']:.4g} vs upper bound "
+        f"{estimate['examples_per_s_upper_bound']:.4g}",
+        f"  FLOPs/step     measured {'n/a' if not flops else f'{flops / 1e9:.4g} GFLOP'} "
+        f"({measured.get('flops_source')}) "
+        f"vs estimate {est_flops / 1e9:.4g} GFLOP ({estimate['cost_analysis_from']}): ratio {ratio(flops, est_flops)}",
+        f"  MFU            measured {mfu} vs upper bound {100 * estimate['mfu_upper_bound']:.1f}%",
+        f"  memory         measured peak {'n/a' if mem is None else f'{mem / gib:.3g} GiB'} (training split of 8 "
+        f"batches) vs estimate {estimate['memory_needed_per_device'] / gib:.3g} GiB (split of one batch)",
+    ])
