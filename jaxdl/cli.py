@@ -198,9 +198,9 @@ def cmd_bench(args, overrides) -> int:
                        compilation_cache=not (args.no_compilation_cache or args.target))
     _import_model(config, args.config)
     if args.target:
-        from jaxdl.bench.aot import compile_for_target, format_aot_report, quiet_libtpu_env
+        from jaxdl.bench.aot import compile_for_target, compile_only_env, format_aot_report
 
-        quiet_libtpu_env()
+        compile_only_env()
         report = compile_for_target(config, args.target, replicas=args.replicas, steps=args.steps)
         print(format_aot_report(report))
     else:

@@ -52,10 +52,14 @@ _COLLECTIVE = re.compile(r"= (.+?) (" + "|".join(COLLECTIVES) + r")(-start)?\(",
 _ARRAY = re.compile(r"(pred|[a-z]+\d+(?:e\d+m\d+\w*)?)\[([\d,]*)\]")
 
 
-def quiet_libtpu_env() -> None:
-    """Environment for a compile-only TPU topology: computation stays on the CPU (JAX_PLATFORMS), and libtpu
-    gets a host description so it does not warn that it found no TPU. Call before jax starts a backend."""
+def compile_only_env() -> None:
+    """Environment for a compile-only TPU or GPU topology: computation stays on the CPU (JAX_PLATFORMS, also
+    in jax's config, which read the environment at import: without it the CUDA plugin fails to start for
+    want of a GPU and registers no topology), and libtpu gets a host description so it does not warn that it
+    found no TPU. Call before jax starts a backend."""
     os.environ.setdefault("JAX_PLATFORMS", "cpu")
+    if not jax.config.jax_platforms:
+        jax.config.update("jax_platforms", os.environ["JAX_PLATFORMS"])
     os.environ.setdefault("TPU_ACCELERATOR_TYPE", "v5litepod-4")
     os.environ.setdefault("TPU_WORKER_HOSTNAMES", "localhost")
     os.environ.setdefault("ALLOW_MULTIPLE_LIBTPU_LOAD", "1")  # compiles in parallel processes (pytest -n 2)
