@@ -362,8 +362,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--distributed_timeout", type=int, default=300, help="seconds to wait for all processes")
     p.set_defaults(fn=cmd_train)
     p = sub.add_parser(
-        "bench", help="time a config's training step on synthetic data, or compile it for a TPU topology",
-        usage="jaxdl bench --config PATH.py [--target tpu:GEN:TOPOLOGY] [options] [--config.key=value ...]",
+        "bench", help="time a config's training step on synthetic data, or compile it for a TPU/GPU topology",
+        usage="jaxdl bench --config PATH.py [--target tpu:GEN:TOPOLOGY|gpu:NAMExN] [options] [--config.key=value ...]",
         description="Any task's config. Every figure covers all K replicas together (one vmapped program). "
                     "--config.key=value overrides apply to the config as in `jaxdl train` (e.g. "
                     "--config.batch_size=256 --config.dtype=bfloat16 --config.mesh='{\"data\": -1}').")
@@ -374,8 +374,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--repeats", type=int, default=5, help="timed chunks after one warm-up (default: 5)")
     p.add_argument("--no-sequential", action="store_true", help="skip the K sequential single-run baseline")
     p.add_argument("--target", default=None,
-                   help="compile ahead of time for a TPU topology instead of timing here, e.g. tpu:v5e:16x16, "
-                        "tpu:v5p:4x4x4 (needs libtpu: pip install -e '.[tpu-aot]'); reports per-device memory, "
+                   help="compile ahead of time for a TPU topology or NVIDIA GPUs instead of timing here, e.g. "
+                        "tpu:v5e:16x16, tpu:v5p:4x4x4 (needs libtpu: pip install -e '.[tpu-aot]'), gpu:h100x8, "
+                        "gpu:h200x1 (needs jax's CUDA plugin: pip install -e '.[gpu-aot]'); reports per-device memory, "
                         "FLOPs, collectives and a roofline bound (docs/benchmarks.md)")
     p.add_argument("--json", default=None, help="also write the report as JSON here (default: none)")
     _cache_flag(p)
