@@ -108,3 +108,18 @@ def test_an_oversized_config_is_refused_for_a_gpu_in_one_line(capsys):
                  "--steps", "2", "--config.model.hidden_sizes=(131072, 131072)"]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "does not fit on NVIDIA H100 SXM" in err and "of HBM per device" in err
+
+
+def test_the_estimate_is_printed_beside_the_measurement():
+    measured = {"device": "NVIDIA H200", "step_s": {"median": 0.004}, "examples_per_s": 32000.0,
+                "flops_per_step": 2.2e12, "flops_source": "xla_cost_analysis", "mfu": 0.5, "peak_memory_bytes": 2**31}
+    estimate = {"target": "gpu:h200x1", "chip": "NVIDIA H200 SXM", "step_s_lower_bound": 0.002,
+                "bottleneck": "compute_s", "examples_per_s_upper_bound": 64000.0, "flops_per_step_per_device": 2e12,
+                "cost_analysis_from": "XLA:CPU, same per-device program", "mfu_upper_bound": 1.0,
+                "memory_needed_per_device": 2**30}
+    lines = aot.format_comparison(measured, estimate).splitlines()
+    assert "measured 4 ms (median) vs roofline bound 2 ms (compute-bound): measured / bound 2x" in lines[1]
+    assert "ratio 1.1x" in lines[3] and "measured 50.0% vs upper bound 100.0%" in lines[4]
+    assert "measured peak 2 GiB" in lines[5] and "estimate 1 GiB" in lines[5]
+    measured.update(flops_per_step=None, mfu=None, peak_memory_bytes=None)  # a backend without these
+    assert aot.format_comparison(measured, estimate).count("n/a") == 4
