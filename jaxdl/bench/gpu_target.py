@@ -1,9 +1,10 @@
 """Compile-only NVIDIA GPU topologies for `jaxdl bench --target gpu:h100x8`: the CUDA PJRT plugin
 (jax-cuda12-plugin, no driver or GPU needed) builds devices from a GpuTargetConfigProto in text format.
 
-The fields below are the ones XLA:GPU's compiler reads (SM count, clocks, shared memory, memory size and
-bandwidth, compute capability); the values are what those cards report to XLA (the same figures as
-openxla/xla's xla/backends/gpu/target_config/specs/h100_sxm.txtpb and h200.txtpb)."""
+The fields below are a subset of openxla/xla's xla/backends/gpu/target_config/specs/h100_sxm.txtpb and
+h200.txtpb, with their values (what those cards report to XLA): thread, block, shared-memory and register
+limits, SM count and clock, memory size and bandwidth, compute capability 9.0. Left out: the per-instruction
+rate tables and version strings; cuDNN 9.8 is the floor jax-cuda12-plugin 0.10.2 requires."""
 
 from __future__ import annotations
 
