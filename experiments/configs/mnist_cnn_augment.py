@@ -20,4 +20,5 @@ def get_config():
     c = load_config(os.path.join(os.path.dirname(os.path.abspath(__file__)), "mnist_cnn.py"))
     with c.unlocked():
         c.dataset.augment = dict(translate=2)
+        c.steps = 5625  # 12 epochs of 60,000
     return c
