@@ -302,7 +302,8 @@ def cmd_predict(args, overrides) -> int:
 
 
 def cmd_datasets(args, overrides) -> int:
-    from jaxdl.data.load import DATASETS, describe, listed, resolve_data_dir
+    from jaxdl.data.load import DATASETS, listed, resolve_data_dir
+    from jaxdl.data.prepare import describe
 
     families = [n for n, s in DATASETS.items() if s.configs]
 
@@ -325,7 +326,7 @@ def cmd_datasets(args, overrides) -> int:
 
 
 def cmd_prepare(args, overrides) -> int:
-    from jaxdl.data.load import describe, prepare_dataset
+    from jaxdl.data.prepare import describe, prepare_dataset
 
     # urllib3 warns at each of TFDS's download retries, also from download threads still running after a
     # failure was reported (one line, below)

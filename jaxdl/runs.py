@@ -1,7 +1,7 @@
 """The one run-directory loader. Notebooks, plots, benchmarks and table scripts read runs through it.
 
 A run directory holds config.json (with the resolved, absolute data_dir), env.json (its "data": the dataset's
-name, data dir, TFDS version and fingerprint, `jaxdl.data.load.data_record`), metrics.jsonl, summary.json
+name, data dir, TFDS version and fingerprint, `jaxdl.data.record.data_record`), metrics.jsonl, summary.json
 (when finished), checkpoints/, tensorboard/ and plots/. In metrics.jsonl every metric is a list over
 replicas ([K] values), always.
 Generative runs also hold samples.npy (float32 [K * N, H, W, C], replica-major) with samples_meta.json

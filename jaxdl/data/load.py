@@ -2,18 +2,16 @@
 
 No TensorFlow: every dataset is read with `builder.as_data_source()` over array_record files.
 Embedded datasets (mnist1d, digits, ...) are generated into the data dir on first use. Standard TFDS datasets
-are prepared there once by `prepare_dataset` (`jaxdl prepare NAME`: TFDS's own builder, which needs
-TensorFlow, the `prepare` extra). `data_record` fingerprints a prepared copy for the run directory;
-`check_data` refuses one that is gone or changed.
+are prepared there once by `jaxdl.data.prepare.prepare_dataset` (`jaxdl prepare NAME`: TFDS's own builder,
+which needs TensorFlow, the `prepare` extra). `jaxdl.data.record` fingerprints a prepared copy for the run
+directory.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import hashlib
 import importlib
-import importlib.util
 import logging
 import os
 import sys
@@ -213,38 +211,8 @@ def load_dataset(name: str, data_dir: str | None = None, **options) -> Dataset:
     return dataset
 
 
-def prepare_dataset(name: str, data_dir: str | None = None) -> tuple[str, bool]:
-    """Prepares `name` into `data_dir` as array_record with TFDS's own builder (downloading a standard
-    dataset; an embedded one is generated offline). Returns (the prepared copy's directory, whether it was
-    prepared now rather than found). UserError without TensorFlow (standard datasets), for a manual-download
-    dataset whose files are not in TFDS's manual_dir (DATA_DIR/downloads/manual), or when preparing fails."""
-    source = _source(name)
-    data_dir = resolve_data_dir(data_dir)
-    if source.own_file:
-        raise UserError(f"'{name}' is read from your own file (--config.dataset.path=FILE.npz): nothing to prepare")
-    if source.configs and "/" not in name:  # TFDS would pick its default config, likely not the one meant
-        configs = [c.name for c in _tfds().builder_cls(name).BUILDER_CONFIGS]
-        raise UserError(f"'{name}' has builder configs: name one, e.g. `jaxdl prepare {name}/{configs[0]}`; "
-                        f"its configs: {', '.join(configs)}")
-    if not source.embedded and not has_tensorflow():
-        raise UserError(f"preparing '{name}' needs TensorFlow (TFDS's builders encode through it); install it "
-                        f"with `{INSTALL_PREPARE}` in the jaxdl checkout (or `make install-prepare`)")
-    with _absl_warnings_off():
-        builder = _builder(name, data_dir, file_format="array_record")
-        if builder.is_prepared():
-            return str(builder.data_dir), False
-        instructions = " ".join((getattr(builder, "MANUAL_DOWNLOAD_INSTRUCTIONS", None) or "").split())
-        manual_dir = os.path.join(data_dir, "downloads", "manual")
-        if instructions and not (os.path.isdir(manual_dir) and os.listdir(manual_dir)):
-            raise UserError(f"'{name}' cannot be downloaded automatically: put its files into {manual_dir} "
-                            f"(TFDS: {instructions}), then run `jaxdl prepare {name} --data_dir {data_dir}` again")
-        _prepare(builder, name, data_dir)
-        return str(builder.data_dir), True
 
 
-def has_tensorflow() -> bool:
-    """Whether TensorFlow is installed (the `prepare` extra), without importing it (seconds)."""
-    return importlib.util.find_spec("tensorflow") is not None
 
 
 def _not_prepared(name: str, data_dir: str) -> str:
@@ -252,96 +220,16 @@ def _not_prepared(name: str, data_dir: str) -> str:
             f"once, or set --config.data_dir to a TFDS data dir that holds it as array_record")
 
 
-def is_prepared(name: str, data_dir: str | None = None) -> bool:
-    """Whether `name` is already prepared in `data_dir` (embedded datasets prepare themselves anyway; "arrays",
-    a file of the user's, has nothing to prepare)."""
-    if _source(name).own_file:
-        return True
-    data_dir = resolve_data_dir(data_dir)
-    with _absl_warnings_off():
-        return _builder(name, data_dir).is_prepared()
 
 
-def describe(name: str, data_dir: str | None = None) -> dict:
-    """What `jaxdl datasets` shows of `name` in data_dir: {"name", "kind": "embedded" | "standard",
-    "prepared": bool, "splits": {split: examples}} ({} unless prepared), read from the builder's
-    dataset_info.json (nothing decoded)."""
-    source = _source(name)
-    data_dir = resolve_data_dir(data_dir)
-    kind = "embedded" if source.embedded else "own" if source.own_file else "standard"
-    out = {"name": name, "kind": kind, "prepared": False, "splits": {}}
-    if source.own_file:  # nothing in the data dir: the file is the config's
-        return out
-    if source.configs and "/" not in name:  # a family: its configs are the datasets (`listed`)
-        return out
-    if not os.path.isdir(os.path.join(data_dir, *name.split("/"))):  # TFDS's layout: DATA_DIR/name/version
-        return out  # not prepared, and no builder imported (speech_commands' imports TensorFlow)
-    with _absl_warnings_off():
-        try:
-            builder = _builder(name, data_dir)
-        except UserError:  # e.g. speech_commands without TensorFlow and not prepared
-            return out
-        if builder.is_prepared():
-            out["prepared"] = True
-            out["splits"] = {k: int(v.num_examples) for k, v in builder.info.splits.items()}
-    return out
 
 
-def data_record(name: str, data_dir: str | None = None) -> dict | None:
-    """{"name", "data_dir", "version", "fingerprint"} of `name` as prepared in data_dir (what a run directory
-    records); None when it is not prepared there. The fingerprint is a hash of its dataset_info.json and the
-    names and sizes of its data files: cheap, nothing decoded."""
-    if _source(name).own_file:  # the user's file: config.json records its absolute path
-        return None
-    data_dir = resolve_data_dir(data_dir)
-    with _absl_warnings_off():
-        try:
-            builder = _builder(name, data_dir)
-        except (UserError, _tfds().core.registered.DatasetNotFoundError):
-            return None
-        if not builder.is_prepared():
-            return None
-        return {"name": name, "data_dir": data_dir, "version": str(builder.version),
-                "fingerprint": _fingerprint(builder)}
 
 
-def check_data(name: str, data_dir: str, record: dict | None = None) -> None:
-    """UserError unless `name` is still prepared in `data_dir` (never prepares it) and, given the `record`
-    (`data_record`) a run wrote, unchanged since."""
-    now = data_record(name, data_dir)
-    if now is None and not _is_tfds(name):
-        return  # not a TFDS dataset: no prepared copy to check
-    if now is None:
-        raise UserError(f"dataset '{name}' is gone from {data_dir}, the data dir this run used; restore it there "
-                        f"(`jaxdl prepare {name} --data_dir {data_dir}` makes it anew, maybe not identical)")
-    if record and (record.get("version"), record.get("fingerprint")) != (now["version"], now["fingerprint"]):
-        raise UserError(f"dataset '{name}' in {data_dir} changed since this run used it (version "
-                        f"{record.get('version')}, fingerprint {record.get('fingerprint')} then; {now['version']}, "
-                        f"{now['fingerprint']} now)")
 
 
-def _is_tfds(name: str) -> bool:
-    """Whether `name` is an embedded builder or one TFDS registers (prepared or not)."""
-    if _source(name).embedded:
-        return True
-    if _source(name).own_file:
-        return False
-    tfds = _tfds()
-    try:
-        tfds.builder_cls(name.split("/")[0])
-    except tfds.core.registered.DatasetNotFoundError:
-        return False
-    return True
 
 
-def _fingerprint(builder: tfds.core.DatasetBuilder) -> str:
-    digest = hashlib.sha256()
-    root = builder.data_path
-    digest.update((root / "dataset_info.json").read_bytes())
-    for split in sorted(builder.info.splits):
-        for path in builder.info.splits[split].filepaths:
-            digest.update(f"{path.name} {path.stat().length}\n".encode())
-    return digest.hexdigest()[:16]
 
 
 def _source(name: str) -> Source:

@@ -10,7 +10,7 @@ import jax
 import ml_collections
 
 from jaxdl.config import config_from_json
-from jaxdl.data.load import check_data
+from jaxdl.data.record import check_data
 from jaxdl.errors import UserError
 from jaxdl.models import import_model, is_import_path
 from jaxdl.sweeps import point_stats
@@ -27,7 +27,7 @@ def restore_run(workdir: str, step: int | None = None):
     Returns (experiment, programs, states with a leading replica axis [K, ...], step, checkpoint path).
     The one restore path: `jaxdl eval`, notebooks and `jaxdl.inspection` all come through here. The data
     come from the data dir the run recorded (config.json), checked against env.json's "data" record
-    (`jaxdl.data.load.check_data`): UserError when the dataset is gone from there or changed.
+    (`jaxdl.data.record.check_data`): UserError when the dataset is gone from there or changed.
     """
     config_path = os.path.join(workdir, "config.json")
     if not os.path.isfile(config_path):

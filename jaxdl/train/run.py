@@ -29,7 +29,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from jaxdl.config import to_json
-from jaxdl.data.load import data_record
+from jaxdl.data.record import data_record
 from jaxdl.errors import Interrupted, Preempted, StorageError, UserError
 from jaxdl.models import import_root
 from jaxdl.runs import load_run

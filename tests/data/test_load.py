@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import tensorflow_datasets as tfds
 
-from jaxdl.data import default_data_dir, is_prepared, list_datasets, load, load_dataset
+from jaxdl.data import default_data_dir, is_prepared, list_datasets, load_dataset, prepare
 from jaxdl.errors import UserError
 
 
@@ -85,9 +85,9 @@ def test_missing_package_while_preparing_is_a_user_error(tmp_path, monkeypatch):
         raise ModuleNotFoundError("No module named 'tensorflow'", name="tensorflow")
 
     monkeypatch.setattr(tfds.core.DatasetBuilder, "download_and_prepare", needs_tensorflow)
-    monkeypatch.setattr(load, "has_tensorflow", lambda: True)
+    monkeypatch.setattr(prepare, "has_tensorflow", lambda: True)
     with pytest.raises(UserError, match="'mnist'.*'tensorflow'.*pip install -e '.\\[prepare\\]'"):
-        load.prepare_dataset("mnist", data_dir=str(tmp_path))
+        prepare.prepare_dataset("mnist", data_dir=str(tmp_path))
 
 
 def test_default_data_dir(monkeypatch, tmp_path):

@@ -10,7 +10,7 @@ import pytest
 import tensorflow_datasets as tfds
 
 from jaxdl.cli import main
-from jaxdl.data import load
+from jaxdl.data import load, prepare
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 NUM = {"train": 30, "test": 10}
@@ -59,7 +59,7 @@ def test_prepare_mnist_from_its_source_files_round_trips(mnist_sources, tmp_path
     out = capsys.readouterr().out
     assert out.startswith(f"mnist prepared in {data_dir}/mnist/3.0.1") and "test 10, train 30" in out, out
     assert sorted(u.rsplit("/", 1)[-1] for u in asked) == sorted(os.listdir(sources))
-    assert os.listdir(os.path.join(data_dir, "mnist", "3.0.1")) and load.is_prepared("mnist", data_dir)
+    assert os.listdir(os.path.join(data_dir, "mnist", "3.0.1")) and prepare.is_prepared("mnist", data_dir)
 
     ds = load.load_dataset("mnist", data_dir)  # jaxdl's own reader, no TensorFlow on this path
     for split, stored in (("train", ds.train), ("test", ds.test)):
@@ -76,7 +76,7 @@ def test_prepare_mnist_from_its_source_files_round_trips(mnist_sources, tmp_path
 
 
 def test_prepare_without_tensorflow_names_the_install_command(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(load, "has_tensorflow", lambda: False)
+    monkeypatch.setattr(prepare, "has_tensorflow", lambda: False)
     assert main(["prepare", "cifar10", "--data_dir", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "pip install -e '.[prepare]'" in err and "make install-prepare" in err, err
@@ -84,7 +84,7 @@ def test_prepare_without_tensorflow_names_the_install_command(tmp_path, monkeypa
 
 
 def test_prepare_manual_download_says_where_the_files_go(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(load, "has_tensorflow", lambda: True)  # the check that follows needs no TensorFlow
+    monkeypatch.setattr(prepare, "has_tensorflow", lambda: True)  # the check that follows needs no TensorFlow
     assert main(["prepare", "imagenet2012", "--data_dir", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     manual = os.path.join(str(tmp_path), "downloads", "manual")

@@ -6,7 +6,7 @@ import os
 import shutil
 
 from jaxdl.cli import main
-from jaxdl.data.load import data_record
+from jaxdl.data.record import data_record
 
 
 def _read(path):
