@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from jaxdl import sweeps
-from jaxdl.cli import format_table, main
+from jaxdl.cli import main
+from jaxdl.report import format_table
 from jaxdl.runs import load_run
 from jaxdl.train.run import point_losses, progress_line
 
