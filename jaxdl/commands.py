@@ -12,7 +12,7 @@ import sys
 
 from jaxdl import platform
 from jaxdl.errors import Interrupted, Preempted, StorageError, UserError
-from jaxdl.report import format_table
+from jaxdl.report import format_datasets, format_eval, format_table
 from jaxdl.train import preemption
 
 
@@ -158,17 +158,7 @@ def cmd_eval(args, overrides) -> int:
     platform.configure(deterministic=_run_is_deterministic(args.workdir),
                        compilation_cache=not args.no_compilation_cache)
     result = evaluate_workdir(args.workdir, args.step)
-    print(f"checkpoint {result['checkpoint']} (step {result['step']}), test split:")
-    from jaxdl.sweeps import point_label
-
-    points = result["points"]
-    for k, v in sorted(result["metrics"].items()):
-        print(f"  {k:>10}: {' '.join('nan' if x is None else f'{x:.4f}' for x in v)}")
-        for p in points:
-            if len(p["replicas"]) > 1:  # no std of one replica
-                ms = p["test"][k]
-                where = f" at {point_label(p['hparams'])}" if len(points) > 1 else ""
-                print(f"  {'':>10}  mean {ms['mean']:.4f} ± {ms['std']:.4f} over {len(p['replicas'])} seeds{where}")
+    print(format_eval(result))
     return 0
 
 
@@ -216,23 +206,10 @@ def cmd_datasets(args, overrides) -> int:
     from jaxdl.data.load import DATASETS, listed, resolve_data_dir
     from jaxdl.data.prepare import describe
 
-    families = [n for n, s in DATASETS.items() if s.configs]
-
     data_dir = resolve_data_dir(args.data_dir)
     rows = [describe(name, data_dir) for name in listed(data_dir)]
-    width = max(len(r["name"]) for r in rows)
-    print(f"data dir {data_dir} (--data_dir, else $JAXDL_DATA_DIR, else ~/tensorflow_datasets)")
-    for r in rows:
-        if r["prepared"]:
-            state = "prepared    " + ", ".join(f"{k} {v:,}" for k, v in sorted(r["splits"].items()))
-        elif r["kind"] == "embedded":
-            state = "not yet     generated offline on first use"
-        elif r["kind"] == "own":
-            state = "your file   --config.dataset.path=FILE.npz (x_train, y_train, x_test, y_test)"
-        else:
-            name = r["name"] + ("/CONFIG" if r["name"] in families else "")
-            state = f"not here    jaxdl prepare {name}" + (f" --data_dir {args.data_dir}" if args.data_dir else "")
-        print(f"{r['name']:<{width}}  {r['kind']:<8}  {state}")
+    print(format_datasets(rows, data_dir, families=[n for n, s in DATASETS.items() if s.configs],
+                          data_dir_flag=args.data_dir))
     return 0
 
 
