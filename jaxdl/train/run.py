@@ -128,10 +128,11 @@ def _train_and_evaluate(config, workdir, quiet, overwrite, tensorboard, dataset,
                       "rerun with a larger --config.steps", file=sys.stderr)
             return finished
         first_step = step
+        env = {}  # env.json as written (process 0): this segment's timings are added to it when it ends
         with timings("files"):
             if primary:
                 if step:
-                    _note_resume(workdir, step, place.shape)
+                    env = _note_resume(workdir, step, place.shape)
                     if os.path.exists(os.path.join(workdir, "summary.json")):  # rewritten when the resumed run ends
                         os.remove(os.path.join(workdir, "summary.json"))
                 else:
@@ -147,19 +148,17 @@ def _train_and_evaluate(config, workdir, quiet, overwrite, tensorboard, dataset,
             cleanup.callback(log.close)
 
         # --------------------------------------------------------------------------------------------------
-        # Compile: ahead of the loop, so that compile_s is the compilation and train_s the training. The
+        # Compile: ahead of the loop, so that timings' compile is the compilation and train the training. The
         # guarded chunk compiles when a replica first diverges, the shorter last chunk when it is reached.
         # --------------------------------------------------------------------------------------------------
         t_start = time.perf_counter()  # summary.json's wall_s: from here to the end of training
         with timings("data"):
             train_data = place.put(exp.dataset.train, place.replicated)
             test_batches = place.put(pad_for_eval(exp.dataset.test, cfg.eval_batch_size), place.replicated)
-        t0 = time.perf_counter()
         evaluate = programs.evaluate.lower(states, test_batches).compile()
         diverged, unguarded = diverged_mask(states, step), programs.unguarded_chunk
         if step < cfg.steps and not diverged.any():
             unguarded = programs.unguarded_chunk.lower(states, train_data, place.scalar(0), data_keys).compile()
-        compile_s = time.perf_counter() - t0
 
         # --------------------------------------------------------------------------------------------------
         # The chunk loop: train a chunk, log it, note diverged replicas, evaluate, checkpoint, stop on a signal.
@@ -169,25 +168,23 @@ def _train_and_evaluate(config, workdir, quiet, overwrite, tensorboard, dataset,
                    unit="step", dynamic_ncols=True)
         lines = primary and not quiet and not terminal  # a log file gets a line per chunk instead
         cleanup.callback(bar.close)
-        train_s, last_eval, last_eval_sums = 0.0, {}, {}
+        last_eval, last_eval_sums = {}, {}
         diverged_at = {r: int(s) + 1 for r, s in enumerate(fetch(states.step)) if diverged[r]}
         with StopRequest() as stop:
             # every process takes the same decision (a signal may reach only one), at the same step
             signum = agree(stop.signum or 0)  # a signal during start-up or compilation: stop before the first step
             if signum:
                 if step:  # resumed: the checkpoint it started from is the one to resume from again
-                    _end_segment(workdir, timings, first_step, step, primary, wall_s=time.perf_counter() - t_start)
+                    _end_segment(workdir, env, timings, first_step, step, wall_s=time.perf_counter() - t_start)
                     raise Preempted(step, signum, checkpoints.directory)
                 raise Interrupted(signum)
             while step < cfg.steps and not diverged.all():
                 chunks = (unguarded, programs.guarded_chunk) if step + cfg.log_every <= cfg.steps else (
                     tail_programs.unguarded_chunk, tail_programs.guarded_chunk)
-                t = time.perf_counter()
                 with timings("train"):
                     states, metrics = train_chunk(*chunks, states, train_data, place.scalar(step), data_keys,
                                                   bool(diverged.any()))
-                    metrics = fetch(metrics)  # also waits for the chunk: the timing below is honest
-                train_s += time.perf_counter() - t
+                    metrics = fetch(metrics)  # also waits for the chunk: the timing is honest
                 with timings("checkpoints"):
                     checkpoints.wait()  # the previous save wrote while this chunk ran; committed from here on
                 n = next(iter(metrics.values())).shape[1]
@@ -219,15 +216,14 @@ def _train_and_evaluate(config, workdir, quiet, overwrite, tensorboard, dataset,
                         checkpoints.save(step, {"states": states, "data_keys": data_keys})
                 bar.update(n)
                 loss = point_losses(metrics["loss"].mean(axis=1), groups)  # the chunk's mean, per sweep point
-                bar.set_postfix(loss=" ".join(f"{x:.4f}" for x in loss),
-                                steps_per_s=f"{(step - first_step) / train_s:.0f}")
+                rate = (step - first_step) / max(timings.seconds["train"], 1e-9)  # this segment's, compiles left out
+                bar.set_postfix(loss=" ".join(f"{x:.4f}" for x in loss), steps_per_s=f"{rate:.0f}")
                 if lines:
-                    print(progress_line(step, cfg.steps, loss, (step - first_step) / train_s), file=sys.stderr,
-                          flush=True)
+                    print(progress_line(step, cfg.steps, loss, rate), file=sys.stderr, flush=True)
                 if signum and step < cfg.steps:
                     with timings("checkpoints"):
                         checkpoints.close()  # the save is committed before the process goes
-                    _end_segment(workdir, timings, first_step, step, primary, wall_s=time.perf_counter() - t_start)
+                    _end_segment(workdir, env, timings, first_step, step, wall_s=time.perf_counter() - t_start)
                     raise Preempted(step, signum, checkpoints.directory)
 
         # --------------------------------------------------------------------------------------------------
@@ -244,18 +240,14 @@ def _train_and_evaluate(config, workdir, quiet, overwrite, tensorboard, dataset,
             checkpoints.close()
         with timings("files"):
             log.close()
-        summary = run_summary(exp.replicas, step, first_step, diverged, diverged_at, last_eval, last_eval_sums,
-                              wall_s=wall_s, compile_s=compile_s, train_s=train_s)
-        if primary:
-            with timings("files"):
-                write_json(os.path.join(workdir, "summary.json"), summary)
-            if plots:
-                with timings("plots"):
-                    from jaxdl import plots as figures  # matplotlib: imported only when a figure is drawn
+        if primary and plots:
+            with timings("plots"):
+                from jaxdl import plots as figures  # matplotlib: imported only when a figure is drawn
 
-                    figures.learning_curves(load_run(workdir))
-        # the timings of every segment, this one's complete now (summary.json is rewritten with them)
-        summary.update(_end_segment(workdir, timings, first_step, step, primary, wall_s=wall_s))
+                figures.learning_curves(load_run(workdir))  # the curves need metrics.jsonl and env.json only
+        summary = run_summary(exp.replicas, step, first_step, diverged, diverged_at, last_eval, last_eval_sums)
+        # the timings of every segment, this one's complete now: summary.json is written once, with them
+        summary.update(_end_segment(workdir, env, timings, first_step, step, wall_s=wall_s))
         if primary:
             write_json(os.path.join(workdir, "summary.json"), summary)
     return summary
@@ -290,18 +282,17 @@ def progress_line(step: int, steps: int, losses: list[float], steps_per_s: float
             f"{steps_per_s:.0f} steps/s  ETA {eta}")
 
 
-def _end_segment(workdir: str, timings: Timings, first_step: int, step: int, primary: bool,
+def _end_segment(workdir: str, env: dict[str, Any], timings: Timings, first_step: int, step: int,
                  **extra: float) -> dict[str, Any]:
-    """Record this segment's timings in env.json (in its own entry: the original run's, else its resume's)
-    and return summary.json's fields that add up every segment recorded there: "timings" ({"segments": [...],
-    "total": {...}}), wall_s (from putting the data on the devices to the end of training, per segment),
-    compile_s, train_s and steps_per_s over them all."""
+    """Record this segment's timings in `env` (env.json as this segment wrote it; {} but on process 0), in
+    its own entry (the original run's, else its resume's), and write it; return summary.json's fields that
+    add up every segment recorded there: "timings" ({"segments": [...], "total": {...}}), wall_s (from
+    putting the data on the devices to the end of training, per segment), compile_s, train_s and steps_per_s
+    over them all."""
     segment = timings.segment(first_step, step, **extra)
-    path = os.path.join(workdir, "env.json")
-    env = json.load(open(path)) if primary and os.path.exists(path) else {}
-    if primary:
+    if env:
         (env["resumes"][-1] if first_step and env.get("resumes") else env)["timings"] = segment
-        write_json(path, env)
+        write_json(os.path.join(workdir, "env.json"), env)
     segments = [e["timings"] for e in [env, *env.get("resumes", [])] if "timings" in e] or [segment]
     total = add_up(segments)
     return {"timings": {"segments": segments, "total": total}, "wall_s": total["wall_s"],
@@ -309,12 +300,14 @@ def _end_segment(workdir: str, timings: Timings, first_step: int, step: int, pri
             "steps_per_s": total["steps"] / total["train_s"] if total["train_s"] else None}
 
 
-def _note_resume(workdir: str, step: int, mesh: dict[str, int]) -> None:
+def _note_resume(workdir: str, step: int, mesh: dict[str, int]) -> dict[str, Any]:
     """env.json keeps the original run's environment; each resume is appended to its "resumes" list, with
-    the device layout it ran on (a resume may run on other devices: the numbers then round differently)."""
+    the device layout it ran on (a resume may run on other devices: the numbers then round differently).
+    Returns env.json as written."""
     path = os.path.join(workdir, "env.json")
     env = json.load(open(path)) if os.path.exists(path) else {}
     env.setdefault("resumes", []).append(
         {"step": step, "command": sys.argv, "mesh": mesh,
          "time": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")})
     write_json(path, env)
+    return env

@@ -18,8 +18,8 @@ def masked(metrics: dict[str, np.ndarray], diverged: np.ndarray) -> dict[str, np
 
 
 def run_summary(replicas: list[Replica], step: int, first_step: int, diverged: np.ndarray,
-                diverged_at: dict[int, int], last_eval: dict[str, np.ndarray], last_eval_sums: dict[str, Any],
-                *, wall_s: float, compile_s: float, train_s: float) -> dict[str, Any]:
+                diverged_at: dict[int, int], last_eval: dict[str, np.ndarray],
+                last_eval_sums: dict[str, Any]) -> dict[str, Any]:
     """The summary dict of a run that stopped at `step` after starting (or resuming) at `first_step`.
 
     diverged: bool [K]; diverged_at: replica -> the step it diverged at; last_eval: the final test metrics,
@@ -27,12 +27,12 @@ def run_summary(replicas: list[Replica], step: int, first_step: int, diverged: n
     the ones with more than one axis per replica (e.g. a confusion matrix [K, C, C]) are kept as final_stats.
     "points": per sweep point (jaxdl/sweeps.py) its hparams, replicas, seeds and the mean ± std of each final
     test metric over its seeds; "final_mean_std" is that of the one point of a run without a sweep (a sweep
-    has no mean over all its replicas: they are different settings).
+    has no mean over all its replicas: they are different settings). The driver adds the timings (wall_s,
+    compile_s, train_s, steps_per_s and "timings", every segment's, jaxdl/train/run.py).
     """
     extra = {k: np.asarray(v) for k, v in last_eval_sums.items() if np.ndim(v) > 1}
     rows = [dict(dataclasses.asdict(r), status="diverged" if diverged[r.index] else "completed",
                  diverged_step=diverged_at.get(r.index)) for r in replicas]
-    trained = step - first_step
     by_point = point_stats(rows, last_eval)
     return {
         "status": "diverged" if diverged.all() else "completed",
@@ -44,8 +44,4 @@ def run_summary(replicas: list[Replica], step: int, first_step: int, diverged: n
         "final_stats": {k: v.tolist() for k, v in extra.items()},
         "replicas": rows,
         "resumed_from": first_step or None,
-        "wall_s": wall_s,
-        "compile_s": compile_s,
-        "train_s": train_s,
-        "steps_per_s": trained / train_s if train_s else None,
     }
