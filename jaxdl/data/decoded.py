@@ -7,11 +7,15 @@ and options, every file of its prepared copy in the data dir (relative path, siz
 dataset_info.json's content) and the source of jaxdl's readers (jaxdl/data/*.py). Preparing the dataset
 again, or changing a reader, gives a new key; the entry of the old key for the same data dir is removed when
 the new one is written. An entry is written to a temporary directory and renamed into place, so a killed
-process leaves none half written. JAXDL_DATA_CACHE=off turns the cache off.
+process leaves none half written. JAXDL_DATA_CACHE=off turns the cache off. Beside the arrays, an entry may
+hold record.json, the prepared copy's version and fingerprint (jaxdl/data/record.py), valid as long as the
+entry's key is.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import glob
 import hashlib
 import json
@@ -27,6 +31,7 @@ from jaxdl.data.dataset import Dataset
 
 ENV = "JAXDL_DATA_CACHE"
 SPLITS = ("train", "test")
+RECORD = "record.json"
 
 
 def cache_dir() -> str | None:
@@ -45,14 +50,16 @@ def _digest(parts: list) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:24]
 
 
-def _readers() -> list:
-    """(file, sha256) of jaxdl's dataset code: a change to how a dataset is read is a new key."""
+@functools.cache
+def _readers() -> tuple:
+    """(file, sha256) of jaxdl's dataset code: a change to how a dataset is read is a new key. Hashed once
+    per process (the code a process reads with does not change under it)."""
     here = os.path.dirname(os.path.abspath(__file__))
     out = []
     for path in sorted(glob.glob(os.path.join(here, "*.py"))):
         with open(path, "rb") as f:
             out.append((os.path.basename(path), hashlib.sha256(f.read()).hexdigest()))
-    return out
+    return tuple(out)
 
 
 def entry_path(name: str, data_dir: str, options: dict) -> str | None:
@@ -95,6 +102,33 @@ def load(path: str | None, name: str) -> Dataset | None:
         return None  # unreadable: decoded again, and written again
     return Dataset(name=name, train=splits["train"], test=splits["test"], num_classes=meta["num_classes"],
                    input_shape=tuple(meta["input_shape"]))
+
+
+def read_record(path: str | None) -> dict | None:
+    """The entry's record.json ({"version", "fingerprint"} of its prepared copy), None when it has none."""
+    try:
+        with open(os.path.join(path, RECORD)) as f:
+            record = json.load(f)
+    except (TypeError, OSError, ValueError):  # TypeError: no entry (path None)
+        return None
+    return record if isinstance(record, dict) and set(record) == {"version", "fingerprint"} else None
+
+
+def write_record(path: str | None, record: dict) -> None:
+    """Keep `record` as the entry's record.json (atomically), when the entry exists and is writable; else
+    nothing (the record is computed again next time)."""
+    if path is None or not os.path.isfile(os.path.join(path, "meta.json")):
+        return
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path)
+        with os.fdopen(fd, "w") as f:
+            json.dump(record, f)
+        os.replace(tmp, os.path.join(path, RECORD))
+    except OSError:  # a read-only cache, or the entry removed meanwhile
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.remove(tmp)
 
 
 def store(path: str | None, dataset: Dataset, name: str, data_dir: str) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING
 
+from jaxdl.data import decoded
 from jaxdl.data.load import _absl_warnings_off, _builder, _source, _tfds, resolve_data_dir
 from jaxdl.errors import UserError
 
@@ -13,13 +14,19 @@ if TYPE_CHECKING:
     import tensorflow_datasets as tfds
 
 
-def data_record(name: str, data_dir: str | None = None) -> dict | None:
+def data_record(name: str, data_dir: str | None = None, options: dict | None = None) -> dict | None:
     """{"name", "data_dir", "version", "fingerprint"} of `name` as prepared in data_dir (what a run directory
     records); None when it is not prepared there. The fingerprint is a hash of its dataset_info.json and the
-    names and sizes of its data files: cheap, nothing decoded."""
+    names and sizes of its data files: cheap, nothing decoded. Given the `options` it was loaded with, the
+    version and fingerprint are kept beside its decoded-cache entry, whose key covers every file of the
+    prepared copy: a later run of the same copy reads them there without opening the TFDS builder."""
     if _source(name).own_file:  # the user's file: config.json records its absolute path
         return None
     data_dir = resolve_data_dir(data_dir)
+    entry = decoded.entry_path(name, data_dir, options) if options is not None else None
+    known = decoded.read_record(entry)
+    if known is not None:
+        return {"name": name, "data_dir": data_dir, **known}
     with _absl_warnings_off():
         try:
             builder = _builder(name, data_dir)
@@ -27,8 +34,9 @@ def data_record(name: str, data_dir: str | None = None) -> dict | None:
             return None
         if not builder.is_prepared():
             return None
-        return {"name": name, "data_dir": data_dir, "version": str(builder.version),
-                "fingerprint": _fingerprint(builder)}
+        known = {"version": str(builder.version), "fingerprint": _fingerprint(builder)}
+    decoded.write_record(entry, known)
+    return {"name": name, "data_dir": data_dir, **known}
 
 
 def check_data(name: str, data_dir: str, record: dict | None = None) -> None:

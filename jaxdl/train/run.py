@@ -39,7 +39,7 @@ from jaxdl.train.loop import diverged_mask, init_states, make_programs, pad_for_
 from jaxdl.train.mesh import agree, fetch, is_primary, sync
 from jaxdl.train.preemption import StopRequest, stop_if_signalled
 from jaxdl.train.rundir import MetricsLog, NullLog, environment, finished_summary, prepare_workdir, write_json
-from jaxdl.train.setup import build_experiment
+from jaxdl.train.setup import build_experiment, dataset_options
 from jaxdl.train.state import TrainState
 from jaxdl.train.summary import masked, run_summary
 from jaxdl.train.timings import Timings, add_up
@@ -137,7 +137,8 @@ def _train_and_evaluate(config, workdir, quiet, overwrite, tensorboard, dataset,
                         os.remove(os.path.join(workdir, "summary.json"))
                 else:
                     env = environment([r.__dict__ for r in exp.replicas], place.shape, import_root(cfg.model.name))
-                    env["data"] = data_record(cfg.dataset.name, cfg.data_dir)  # what eval and restore_run check
+                    # what eval and restore_run check
+                    env["data"] = data_record(cfg.dataset.name, cfg.data_dir, dataset_options(cfg))
                     write_json(os.path.join(workdir, "env.json"), env)
                 if hasattr(exp.dataset, "write_artifacts"):  # e.g. a text dataset's vocabulary, for later evaluation
                     exp.dataset.write_artifacts(workdir)

@@ -52,6 +52,12 @@ def _check_positive_ints(config: ml_collections.ConfigDict) -> None:
                         f"log_every ({config.log_every})")
 
 
+def dataset_options(config: ml_collections.ConfigDict) -> dict:
+    """The reader's options in config.dataset (e.g. a text dataset's max_len): all but its name and augment
+    (the trainer's, not the reader's)."""
+    return {k: v for k, v in config.dataset.items() if k not in ("name", "augment")}
+
+
 def _check_compiler_options(config: ml_collections.ConfigDict) -> None:
     """An option XLA does not know fails here, in one line, not at the first compile of the run."""
     options = dict(config.get("compiler_options") or {})
@@ -105,10 +111,8 @@ def build_experiment(config: ml_collections.ConfigDict, dataset: Dataset | None 
     replicas = layout(config)
     placement = build_placement(config, len(replicas), devices)
     if dataset is None:
-        # e.g. a text dataset's max_len; augment is the trainer's, not the reader's
-        options = {k: v for k, v in config.dataset.items() if k not in ("name", "augment")}
         with section(timings, "data"):
-            dataset = load_dataset(config.dataset.name, config.data_dir, **options)
+            dataset = load_dataset(config.dataset.name, config.data_dir, **dataset_options(config))
     num_train = dataset.num_train
     if config.batch_size > num_train:
         raise UserError(f"batch_size {config.batch_size} is larger than the training split "

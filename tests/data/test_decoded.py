@@ -6,7 +6,7 @@ import os
 import numpy as np
 import pytest
 
-from jaxdl.data import Dataset, decoded, load_dataset
+from jaxdl.data import Dataset, decoded, load_dataset, record
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SHARED = os.path.abspath(os.path.join(ROOT, "..", "shared", "datasets", "tfds"))  # as jaxdl resolves a data dir
@@ -49,6 +49,28 @@ def test_decoded_once_then_memory_mapped_and_invalidated_by_a_changed_copy(prepa
     assert not isinstance(changed.test["inputs"], np.memmap)
     np.testing.assert_array_equal(changed.test["inputs"], replaced["test"]["image"])
     assert len(entries(tmp_path / "cache")) == 1 and entries(tmp_path / "cache") != [entry]  # the old one went
+
+
+def test_the_data_record_is_kept_beside_the_entry_while_its_key_holds(prepare_fake_standard, tmp_path, monkeypatch):
+    """A run records the prepared copy's version and fingerprint (env.json): the first time from the TFDS
+    builder, later from the decoded-cache entry of the same files, the builder left closed."""
+    monkeypatch.setenv(decoded.ENV, str(tmp_path / "cache"))
+    data_dir = str(tmp_path / "tfds")
+    prepare_fake_standard("mnist", data_dir, num_train=3, num_test=2)
+    opened = []
+    builder = record._builder
+    monkeypatch.setattr(record, "_builder", lambda *a, **k: opened.append(a) or builder(*a, **k))
+    load_dataset("mnist", data_dir=data_dir)
+    first = record.data_record("mnist", data_dir, {})
+    assert len(opened) == 1 and first["version"] == "3.0.1" and len(first["fingerprint"]) == 16
+    assert record.data_record("mnist", data_dir, {}) == first and len(opened) == 1  # read beside the entry
+    assert record.data_record("mnist", data_dir) == first and len(opened) == 2  # no options: the builder's
+    # the copy prepared again (its test split replaced): a new key, so the builder is asked again
+    split = next(str(p) for p in (tmp_path / "tfds" / "mnist").rglob("mnist-test.array_record*"))
+    prepare_fake_standard("mnist", tmp_path / "other", num_train=3, num_test=2)
+    os.replace(next(str(p) for p in (tmp_path / "other" / "mnist").rglob("mnist-test.array_record*")), split)
+    load_dataset("mnist", data_dir=data_dir)
+    assert record.data_record("mnist", data_dir, {}) == first and len(opened) == 3  # same sizes: same fingerprint
 
 
 def test_off_and_an_unwritable_cache_only_decode(prepare_fake_standard, tmp_path, monkeypatch):
