@@ -122,14 +122,17 @@ def parse_value(text: str) -> Any:
         return text
 
 
-def _did_you_mean(node, name: str) -> str:
-    """The hint " (did you mean 'learning_rate'?)" for a near miss among `node`'s keys, else ""."""
+def did_you_mean(name: str, keys) -> str:
+    """The hint " (did you mean 'learning_rate'?)" for a near miss of `name` among `keys`, else ""."""
     import difflib
 
-    if not isinstance(node, ml_collections.ConfigDict):
-        return ""
-    close = difflib.get_close_matches(name, list(node.keys()), n=1, cutoff=0.75)
+    close = difflib.get_close_matches(name, list(keys), n=1, cutoff=0.75)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _did_you_mean(node, name: str) -> str:
+    """`did_you_mean` among `node`'s keys ("" when node is no ConfigDict)."""
+    return did_you_mean(name, node.keys()) if isinstance(node, ml_collections.ConfigDict) else ""
 
 
 def apply_override(config: ml_collections.ConfigDict, key: str, text: str) -> None:
@@ -142,7 +145,7 @@ def apply_override(config: ml_collections.ConfigDict, key: str, text: str) -> No
         node = node[name]
     value = parse_value(text)
     if parents == ["dataset"] and leaf not in node:  # a dataset's own option (path, max_len, augment, ...):
-        _add(node, leaf, value)  # its reader or the trainer refuses an unknown one by name
+        _add(node, leaf, value)  # checked against the dataset's reader once its name is final (train/setup.py)
         return
     if not isinstance(node, ml_collections.ConfigDict) or leaf not in node:
         raise UserError(f"unknown config key: {key}{_did_you_mean(node, leaf)}")

@@ -31,6 +31,7 @@ BAD = {
     "unknown key in an optimizer dict": ["--config", CFG, "--config.optimizer={'name': 'sgd', 'lr': 0.1}"],
     "wrong type in an optimizer dict": ["--config", CFG, "--config.optimizer={'learning_rate': 'fast'}"],
     "task dict naming no task": ["--config", CFG, "--config.task={'name': 'nope'}"],
+    "unknown dataset key": ["--config", CFG, "--config.dataset.max_len=5"],
 }
 
 
@@ -43,6 +44,17 @@ def test_bad_input_is_one_line_exit_2_nothing_written(case, tmp_path, capsys):
     err = "".join(ln for ln in err.splitlines(True) if not ln.startswith("jaxdl: preparing"))  # first use
     assert err.startswith("jaxdl: error: ") and err.count("\n") == 1, err
     assert not workdir.exists()
+
+
+@pytest.mark.parametrize("override, message", [
+    ("--config.dataset.augmnt={'flip': True}", "unknown config key: dataset.augmnt (did you mean 'augment'?)"),
+    ("--config.dataset.max_len=5", "unknown config key: dataset.max_len; dataset 'mnist1d' takes name, augment"),
+    ("--config.dataset={'name': 'mnist1d', 'augmnt': {}}", "unknown config key: dataset.augmnt (did you mean"),
+])
+def test_unknown_dataset_key_is_named_like_any_config_key(override, message, tmp_path, capsys):
+    assert main(["train", "--config", CFG, "--workdir", str(tmp_path / "w"), override]) == 2
+    err = "".join(ln for ln in capsys.readouterr().err.splitlines(True) if not ln.startswith("jaxdl: preparing"))
+    assert err.startswith(f"jaxdl: error: {message}") and err.count("\n") == 1, err
 
 
 def test_unknown_dataset_message_names_it(tmp_path, capsys):

@@ -177,6 +177,12 @@ def listed(data_dir: str | None = None) -> list[str]:
     return names
 
 
+def dataset_options_of(name: str) -> tuple[str, ...]:
+    """The options (config.dataset keys besides its name) that `name`'s reader takes; UserError for an
+    unknown dataset."""
+    return _source(name).options
+
+
 def load_dataset(name: str, data_dir: str | None = None, **options) -> Dataset:
     """Loads the whole train and test splits of `name` into host memory.
 

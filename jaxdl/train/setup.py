@@ -14,8 +14,10 @@ import ml_collections
 import numpy as np
 
 from jaxdl import platform
+from jaxdl.config import did_you_mean
 from jaxdl.data import Dataset, load_dataset, resolve_data_dir
 from jaxdl.data.augment import parse_augment
+from jaxdl.data.load import dataset_options_of
 from jaxdl.errors import UserError
 from jaxdl.models import DTYPES, MODELS, is_import_path, model_defaults
 from jaxdl.tasks import build_task
@@ -52,10 +54,22 @@ def _check_positive_ints(config: ml_collections.ConfigDict) -> None:
                         f"log_every ({config.log_every})")
 
 
+DATASET_KEYS = ("name", "augment")  # config.dataset's keys of the trainer's; the others are the reader's
+
+
 def dataset_options(config: ml_collections.ConfigDict) -> dict:
-    """The reader's options in config.dataset (e.g. a text dataset's max_len): all but its name and augment
-    (the trainer's, not the reader's)."""
-    return {k: v for k, v in config.dataset.items() if k not in ("name", "augment")}
+    """The reader's options in config.dataset (e.g. a text dataset's max_len): all but DATASET_KEYS."""
+    return {k: v for k, v in config.dataset.items() if k not in DATASET_KEYS}
+
+
+def check_dataset_keys(config: ml_collections.ConfigDict) -> None:
+    """UserError in one line, as for any unknown config key, for a config.dataset key that neither the
+    trainer nor the dataset's reader takes (a near miss gets "did you mean")."""
+    takes = (*DATASET_KEYS, *dataset_options_of(config.dataset.name))
+    for key in sorted(dataset_options(config)):
+        if key not in takes:
+            hint = did_you_mean(key, takes) or f"; dataset {config.dataset.name!r} takes {', '.join(takes)}"
+            raise UserError(f"unknown config key: dataset.{key}{hint}")
 
 
 def _check_compiler_options(config: ml_collections.ConfigDict) -> None:
@@ -111,6 +125,7 @@ def build_experiment(config: ml_collections.ConfigDict, dataset: Dataset | None 
     replicas = layout(config)
     placement = build_placement(config, len(replicas), devices)
     if dataset is None:
+        check_dataset_keys(config)
         with section(timings, "data"):
             dataset = load_dataset(config.dataset.name, config.data_dir, **dataset_options(config))
     num_train = dataset.num_train
