@@ -41,6 +41,11 @@ _GPU_DETERMINISTIC = "xla_gpu_deterministic_ops"
 # under the user's cache home. Every program is cached, however small or quick to compile: jaxdl's are CPU
 # programs that compile in well under JAX's default 1 s threshold.
 CACHE_ENV = "JAXDL_COMPILATION_CACHE"
+# Its size cap: past it, JAX evicts the least recently used programs (its LRU cache, with the filelock
+# package). jaxdl's CPU programs are 0.3-1 MB each, so 1 GiB holds a thousand or more. A cap the user set in
+# $JAX_COMPILATION_CACHE_MAX_SIZE (bytes; -1: none) is kept.
+CACHE_MAX_BYTES = 1 << 30
+_MAX_SIZE_ENV = "JAX_COMPILATION_CACHE_MAX_SIZE"
 
 
 def with_small_loop_threshold(flags: str, threshold: int = 4 << 20) -> str:
@@ -92,10 +97,11 @@ def default_compilation_cache() -> str:
 
 
 def use_compilation_cache(on: bool) -> str | None:
-    """Turn JAX's persistent compilation cache on (every program cached) or off; returns its directory, None
-    when off. On: $JAXDL_COMPILATION_CACHE, else the directory JAX has already (the user's
-    $JAX_COMPILATION_CACHE_DIR), else `default_compilation_cache()`. Call it before the process's first
-    compile: JAX decides once, then, whether a process uses the cache."""
+    """Turn JAX's persistent compilation cache on (every program cached, at most CACHE_MAX_BYTES unless
+    $JAX_COMPILATION_CACHE_MAX_SIZE says otherwise) or off; returns its directory, None when off. On:
+    $JAXDL_COMPILATION_CACHE, else the directory JAX has already (the user's $JAX_COMPILATION_CACHE_DIR), else
+    `default_compilation_cache()`. Call it before the process's first compile: JAX decides once, then,
+    whether a process uses the cache."""
     import jax
 
     if not on:
@@ -108,7 +114,28 @@ def use_compilation_cache(on: bool) -> str | None:
     jax.config.update("jax_compilation_cache_dir", path)
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+    if _MAX_SIZE_ENV not in os.environ:
+        jax.config.update("jax_compilation_cache_max_size", CACHE_MAX_BYTES)
+    if jax.config.jax_compilation_cache_max_size != -1:
+        _stamp_access_times(path)
     return path
+
+
+def _stamp_access_times(path: str) -> None:
+    """Give each entry of a cache written without a cap (no "<key>-atime" file beside "<key>-cache") its
+    modification time as last access: JAX's eviction reads every entry's, and fails on one that has none."""
+    try:
+        names = set(os.listdir(path))
+    except OSError:  # not there yet: JAX creates it
+        return
+    for name in names:
+        if name.endswith("-cache") and name[:-len("-cache")] + "-atime" not in names:
+            try:
+                stamp = os.stat(os.path.join(path, name)).st_mtime_ns.to_bytes(8, "little")
+                with open(os.path.join(path, name[:-len("-cache")] + "-atime"), "wb") as f:
+                    f.write(stamp)
+            except OSError:  # removed meanwhile, or a read-only cache: JAX reports what it cannot do
+                pass
 
 
 def compilation_cache_dir() -> str | None:

@@ -54,6 +54,8 @@ def compilation_cache(tmp_path_factory):
     jax.config.update("jax_compilation_cache_dir", path)
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+    # capped as `jaxdl` caps it, so that every writer keeps the access times its eviction reads
+    jax.config.update("jax_compilation_cache_max_size", jaxdl.platform.CACHE_MAX_BYTES)
     # what `jaxdl` (in-process or a subprocess) caches goes here too, never into the user's cache home
     old = {k: os.environ.get(k) for k in ("JAXDL_COMPILATION_CACHE", "JAXDL_DATA_CACHE")}
     os.environ["JAXDL_COMPILATION_CACHE"] = path

@@ -41,7 +41,7 @@ def test_a_second_run_compiles_nothing_and_writes_the_same_bytes(cli_env, tmp_pa
 
 def test_where_the_cache_is_and_turning_it_off(monkeypatch, tmp_path):
     names = ("jax_enable_compilation_cache", "jax_compilation_cache_dir", "jax_persistent_cache_min_compile_time_secs",
-             "jax_persistent_cache_min_entry_size_bytes")
+             "jax_persistent_cache_min_entry_size_bytes", "jax_compilation_cache_max_size")
     session = {name: getattr(jax.config, name) for name in names}  # conftest's: given back below
     try:
         monkeypatch.delenv(platform.CACHE_ENV, raising=False)
@@ -57,3 +57,37 @@ def test_where_the_cache_is_and_turning_it_off(monkeypatch, tmp_path):
     finally:
         for name, value in session.items():
             jax.config.update(name, value)
+
+
+def test_the_cache_is_capped_and_an_uncapped_one_gets_the_access_times_eviction_reads(monkeypatch, tmp_path):
+    names = ("jax_enable_compilation_cache", "jax_compilation_cache_dir", "jax_compilation_cache_max_size")
+    session = {name: getattr(jax.config, name) for name in names}  # conftest's: given back below
+    old = tmp_path / "old"  # written by a run without a cap: programs, no access times
+    old.mkdir()
+    (old / "jit_f-1234-cache").write_bytes(b"x" * 10)
+    try:
+        monkeypatch.delenv("JAX_COMPILATION_CACHE_MAX_SIZE", raising=False)
+        monkeypatch.setenv(platform.CACHE_ENV, str(old))
+        assert platform.use_compilation_cache(True) == str(old)
+        assert jax.config.jax_compilation_cache_max_size == platform.CACHE_MAX_BYTES == 1 << 30
+        assert sorted(os.listdir(old)) == ["jit_f-1234-atime", "jit_f-1234-cache"]
+        monkeypatch.setenv("JAX_COMPILATION_CACHE_MAX_SIZE", "-1")  # the user's cap (here: none) is kept
+        jax.config.update("jax_compilation_cache_max_size", -1)
+        platform.use_compilation_cache(True)
+        assert jax.config.jax_compilation_cache_max_size == -1
+    finally:
+        for name, value in session.items():
+            jax.config.update(name, value)
+
+
+def test_past_the_cap_jax_evicts_the_least_recently_used_programs(tmp_path):
+    """Six tiny programs (~2.5 kB each) into a cache capped at 6,000 bytes: the oldest go, the newest stays."""
+    code = ("import jax, jax.numpy as jnp\nfrom jaxdl import platform\nplatform.use_compilation_cache(True)\n"
+            "for i in range(4):\n    jax.jit(lambda x, i=i: x * i + jnp.sin(x)).lower(jnp.ones(8)).compile()\n")
+    cache = tmp_path / "xla"
+    env = dict(os.environ, **{platform.CACHE_ENV: str(cache), "JAX_COMPILATION_CACHE_MAX_SIZE": "6000"})
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0 and "compilation cache" not in out.stderr, out.stderr  # no write failed
+    programs = [p for p in cache.iterdir() if p.name.endswith("-cache")]
+    assert 1 <= len(programs) < 6 and sum(p.stat().st_size for p in programs) <= 6000
+    assert all((cache / (p.name[:-len("cache")] + "atime")).exists() for p in programs)
