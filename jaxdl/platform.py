@@ -14,6 +14,7 @@ deterministic ops, which XLA:CPU ignores. `configure(compilation_cache=True)` (`
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import warnings
 
@@ -114,7 +115,8 @@ def use_compilation_cache(on: bool) -> str | None:
     jax.config.update("jax_compilation_cache_dir", path)
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
-    if _MAX_SIZE_ENV not in os.environ:
+    # JAX refuses a capped cache without filelock (a venv from before the dependency): uncapped, as before
+    if _MAX_SIZE_ENV not in os.environ and importlib.util.find_spec("filelock") is not None:
         jax.config.update("jax_compilation_cache_max_size", CACHE_MAX_BYTES)
     if jax.config.jax_compilation_cache_max_size != -1:
         _stamp_access_times(path)
