@@ -30,6 +30,8 @@ BAD = {
     "unknown key in an optimizer dict": ["--config", CFG, "--config.optimizer={'name': 'sgd', 'lr': 0.1}"],
     "wrong type in an optimizer dict": ["--config", CFG, "--config.optimizer={'learning_rate': 'fast'}"],
     "task dict naming no task": ["--config", CFG, "--config.task={'name': 'nope'}"],
+    "holdout of the whole train split": ["--config", CFG, "--config.dataset.holdout=100000"],
+    "holdout not an integer": ["--config", CFG, "--config.dataset.holdout=0.5"],
 }
 
 

@@ -105,10 +105,11 @@ def build_experiment(config: ml_collections.ConfigDict, dataset: Dataset | None 
     replicas = layout(config)
     placement = build_placement(config, len(replicas), devices)
     if dataset is None:
-        # e.g. a text dataset's max_len; augment is the trainer's, not the reader's
-        options = {k: v for k, v in config.dataset.items() if k not in ("name", "augment")}
+        # e.g. a text dataset's max_len; augment and holdout are the trainer's, not the reader's
+        options = {k: v for k, v in config.dataset.items() if k not in ("name", "augment", "holdout")}
         with section(timings, "data"):
             dataset = load_dataset(config.dataset.name, config.data_dir, **options)
+    dataset = dataset.hold_out(config.dataset.get("holdout", 0))  # a validation split in place of test
     num_train = dataset.num_train
     if config.batch_size > num_train:
         raise UserError(f"batch_size {config.batch_size} is larger than the training split "
