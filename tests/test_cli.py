@@ -32,6 +32,8 @@ BAD = {
     "wrong type in an optimizer dict": ["--config", CFG, "--config.optimizer={'learning_rate': 'fast'}"],
     "task dict naming no task": ["--config", CFG, "--config.task={'name': 'nope'}"],
     "unknown dataset key": ["--config", CFG, "--config.dataset.max_len=5"],
+    "holdout of the whole train split": ["--config", CFG, "--config.dataset.holdout=100000"],
+    "holdout not an integer": ["--config", CFG, "--config.dataset.holdout=0.5"],
 }
 
 
@@ -48,7 +50,7 @@ def test_bad_input_is_one_line_exit_2_nothing_written(case, tmp_path, capsys):
 
 @pytest.mark.parametrize("override, message", [
     ("--config.dataset.augmnt={'flip': True}", "unknown config key: dataset.augmnt (did you mean 'augment'?)"),
-    ("--config.dataset.max_len=5", "unknown config key: dataset.max_len; dataset 'mnist1d' takes name, augment"),
+    ("--config.dataset.max_len=5", "unknown config key: dataset.max_len; dataset 'mnist1d' takes name, augment, holdout"),
     ("--config.dataset={'name': 'mnist1d', 'augmnt': {}}", "unknown config key: dataset.augmnt (did you mean"),
 ])
 def test_unknown_dataset_key_is_named_like_any_config_key(override, message, tmp_path, capsys):

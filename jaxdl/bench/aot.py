@@ -152,6 +152,8 @@ def compile_for_target(config: ml_collections.ConfigDict, target: str, replicas:
     if replicas is not None:
         config.replicas = replicas
     length = steps or config.log_every
+    if config.dataset.get("holdout"):  # synthetic data, nothing to hold out; the program is the same
+        config.dataset.holdout = 0
     dataset = shaped_dataset(config)
     backend = parse_target(target)[0]
     with built_for(backend):  # the models' TPU/GPU implementations (e.g. no CPU im2col convolutions)

@@ -73,6 +73,8 @@ def bench(config: ml_collections.ConfigDict, replicas: int | None = None, steps:
     if steps < 1 or repeats < 1:
         raise UserError("--steps and --repeats must be >= 1")
     config.log_every = config.eval_every = steps
+    if config.dataset.get("holdout"):  # synthetic data, nothing to hold out; the step is the same
+        config.dataset.holdout = 0
     num_train = max(config.batch_size * 8, config.batch_size)
     options = {key: v for key, v in config.dataset.items() if key != "name"}  # e.g. a translation's max_len
     with section(timings, "data"):

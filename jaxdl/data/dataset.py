@@ -33,6 +33,20 @@ class Dataset:
     def num_train(self) -> int:
         return len(next(iter(self.train.values())))
 
+    def hold_out(self, n: int) -> Dataset:
+        """This dataset with its last `n` training examples (in stored order) as the evaluation split in place
+        of test: train [N - n, ...], test [n, ...] (views, nothing copied). n = 0: self. For choosing a recipe
+        without looking at the test split (config.dataset.holdout). UserError unless 0 <= n < N."""
+        num_train = self.num_train
+        if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n < num_train:
+            raise UserError(f"dataset.holdout must be an integer in [0, {num_train}) (training examples of "
+                            f"{self.name} held out for evaluation), got {n!r}")
+        if n == 0:
+            return self
+        cut = num_train - n
+        return dataclasses.replace(self, train={k: v[:cut] for k, v in self.train.items()},
+                                   test={k: v[cut:] for k, v in self.train.items()})
+
     @classmethod
     def from_arrays(cls, x_train, y_train, x_test, y_test, *, num_classes: int | None = None,
                     name: str = "arrays") -> Dataset:

@@ -12,6 +12,7 @@ from jaxdl.models.conv import conv_for
 from jaxdl.models.initializers import INITS, dense_init
 
 POOLS = ("none", "max", "avg")
+NORMS = ("none", "batch")
 HEADS = ("flatten", "mean")
 
 
@@ -27,9 +28,11 @@ class ConvNet(nn.Module):
     """Conv stack + dense head: x [B, L(, C)] (ndim=1) or [B, H, W(, C)] (ndim=2) -> logits [B, num_classes].
 
     A missing channel axis is added. Layer i is `conv(channels[i], kernel_sizes[i], strides[i], padding)`,
-    then the activation, then (if `pool` != "none") a window-2 stride-2 max/avg pool. The head is "flatten"
-    (all positions and channels) or "mean" (global average over positions), then `hidden` dense layers with
-    the activation and dropout, then the linear classifier. Convs have biases.
+    then (if `norm` is "batch") BatchNorm, then the activation, then (if `pool` != "none") a window-2
+    stride-2 max/avg pool. The head is "flatten" (all positions and channels) or "mean" (global average over
+    positions), then `hidden` dense layers with the activation and dropout, then the linear classifier. Convs have biases, except before BatchNorm
+    (momentum 0.9, eps 1e-5; running statistics in 'batch_stats', used when `train=False`). `feature_dropout`
+    drops the head's input features (after flatten / mean), `dropout` the output of every hidden layer.
 
     Defaults are the MNIST-1D paper's ConvBase: 25 channels, kernels 5/3/3, stride 2, padding 1, ReLU,
     flatten + linear. On [B, 40] inputs the lengths go 40 -> 19 -> 10 -> 5, so the head sees 5 * 25 = 125
@@ -48,6 +51,8 @@ class ConvNet(nn.Module):
     head: str = "flatten"
     hidden: Sequence[int] = ()
     dropout: float = 0.0
+    norm: str = "none"  # "batch": BatchNorm after every conv
+    feature_dropout: float = 0.0  # dropout on the head's input features (before `hidden`)
     dtype: Any = jnp.float32  # compute dtype; params stay float32
     weight_init: str = "flax"  # "flax" (lecun-normal, zero bias) or "torch" (U(±1/sqrt(fan_in)), fan_in = C * taps)
     backend: str = "cpu"  # XLA backend the program is built for; build_model sets jax.default_backend()
@@ -69,8 +74,11 @@ class ConvNet(nn.Module):
             raise ValueError(f"unknown head {self.head!r}; choose one of: {', '.join(HEADS)}")
         if not (isinstance(self.padding, int) and self.padding >= 0 or self.padding in ("SAME", "VALID")):
             raise ValueError(f"padding must be an int >= 0, 'SAME' or 'VALID', got {self.padding!r}")
-        if not 0.0 <= self.dropout < 1.0:
-            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+        if self.norm not in NORMS:
+            raise ValueError(f"unknown norm {self.norm!r}; choose one of: {', '.join(NORMS)}")
+        for name in ("dropout", "feature_dropout"):
+            if not 0.0 <= getattr(self, name) < 1.0:
+                raise ValueError(f"{name} must be in [0, 1), got {getattr(self, name)}")
         super().__post_init__()
 
     @nn.compact
@@ -91,9 +99,12 @@ class ConvNet(nn.Module):
                 (int(k),) * self.ndim,
                 (s,) * self.ndim,
                 padding=pad,
+                use_bias=self.norm == "none",
                 dtype=self.dtype,
                 **dense_init(self.weight_init, h.shape[-1] * int(k) ** self.ndim),
             )(h)
+            if self.norm == "batch":
+                h = nn.BatchNorm(use_running_average=not train, momentum=0.9, epsilon=1e-5, dtype=self.dtype)(h)
             h = act(h)
             if self.pool == "max":
                 h = nn.max_pool(h, window, strides=window)
@@ -103,6 +114,8 @@ class ConvNet(nn.Module):
             h = jnp.mean(h, axis=tuple(range(1, 1 + self.ndim)))
         else:
             h = jnp.reshape(h, (h.shape[0], -1))
+        if self.feature_dropout > 0.0:
+            h = nn.Dropout(self.feature_dropout, deterministic=not train)(h)
         for width in self.hidden:
             h = act(nn.Dense(int(width), dtype=self.dtype, **dense_init(self.weight_init, h.shape[-1]))(h))
             if self.dropout > 0.0:

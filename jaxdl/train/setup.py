@@ -54,7 +54,7 @@ def _check_positive_ints(config: ml_collections.ConfigDict) -> None:
                         f"log_every ({config.log_every})")
 
 
-DATASET_KEYS = ("name", "augment")  # config.dataset's keys of the trainer's; the others are the reader's
+DATASET_KEYS = ("name", "augment", "holdout")  # config.dataset's keys of the trainer's; the others are the reader's
 
 
 def dataset_options(config: ml_collections.ConfigDict) -> dict:
@@ -128,6 +128,7 @@ def build_experiment(config: ml_collections.ConfigDict, dataset: Dataset | None 
         check_dataset_keys(config)
         with section(timings, "data"):
             dataset = load_dataset(config.dataset.name, config.data_dir, **dataset_options(config))
+    dataset = dataset.hold_out(config.dataset.get("holdout", 0))  # a validation split in place of test
     num_train = dataset.num_train
     if config.batch_size > num_train:
         raise UserError(f"batch_size {config.batch_size} is larger than the training split "

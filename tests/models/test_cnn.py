@@ -60,11 +60,30 @@ def test_configurable_stack():
     assert logits.shape == (32, 3) and bool(jnp.isfinite(logits).all())
 
 
+def test_batchnorm_and_feature_dropout():
+    model = build_model("cnn2d", 10, channels=(4, 8), strides=2, pool="none", hidden=(6,), norm="batch",
+                        feature_dropout=0.5)
+    variables = model.init(jax.random.key(0), X2)
+    assert "bias" not in variables["params"]["Conv_0"]  # BatchNorm's shift replaces the conv's bias
+    assert variables["batch_stats"]["BatchNorm_1"]["mean"].shape == (8,)
+    logits, state = model.apply(variables, X2, train=True, rngs={"dropout": jax.random.key(1)},
+                                mutable=["batch_stats"])
+    assert logits.shape == (32, 10) and bool(jnp.isfinite(logits).all())
+    moved = state["batch_stats"]["BatchNorm_0"]["mean"]
+    assert not np.allclose(moved, variables["batch_stats"]["BatchNorm_0"]["mean"])  # train mode updates them
+    # eval mode: running statistics, no dropout, so two calls agree
+    np.testing.assert_array_equal(model.apply(variables, X2), model.apply(variables, X2))
+    plain = build_model("cnn2d", 10, channels=(4, 8), strides=2, pool="none", hidden=(6,))
+    assert "bias" in plain.init(jax.random.key(0), X2)["params"]["Conv_0"]  # the default is unchanged
+
+
 @pytest.mark.parametrize(
     "kwargs,match",
     [
         ({"activation": "mish"}, "unknown activation 'mish'.*gelu"),
         ({"pool": "median"}, "unknown pool.*max"),
+        ({"norm": "layer"}, "unknown norm.*batch"),
+        ({"feature_dropout": 1.0}, "feature_dropout must be in"),
         ({"head": "attention"}, "unknown head.*flatten"),
         ({"channels": [4, 8]}, "channels must be"),
         ({"padding": "FULL"}, "padding"),
