@@ -24,9 +24,10 @@ def get_config():
     c = base_config()
     c.dataset.name = "digit_scenes"
     c.task.update(name="segmentation", target="segmentation")
-    c.model = dict(name="unet", depth=2, width=8, convs=2)
+    c.model = dict(name="unet", depth=2, width=16, convs=2, patch=2)
     c.optimizer.learning_rate = 1e-2
-    c.optimizer.schedule = "cosine"
+    c.optimizer.schedule = "warmup_cosine"
+    c.optimizer.warmup_steps = 50
     c.replicas = 3
     c.batch_size = 16
     c.steps = 1000
