@@ -23,7 +23,7 @@ from jaxdl.config import base_config
 def get_config():
     c = base_config()
     c.dataset.name = "digit_scenes"
-    c.task.update(name="segmentation", target="segmentation")
+    c.task.update(name="segmentation", target="segmentation", dice_weight=1.0)
     c.model = dict(name="unet", depth=2, width=16, convs=2, patch=2)
     c.optimizer.learning_rate = 1e-2
     c.optimizer.schedule = "warmup_cosine"
