@@ -45,6 +45,7 @@ def base_config() -> ml_collections.ConfigDict:
             quality_score=True,  # vae, gan: score the samples with a classifier (sample_quality.json)
             scorer_steps=1000,  # vae, gan: training steps of that classifier
             target="segmentation",  # segmentation: the dataset's per-pixel class map
+            dice_weight=0.0,  # segmentation: weight of a soft Dice loss over the object classes, added to the CE
             top_k=20,  # detection: peaks decoded per image
             score_bins=1000,  # detection: score histogram bins of the mAP computation
             size_weight=0.1,  # detection: weight of the box-size L1 loss

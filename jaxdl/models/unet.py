@@ -31,8 +31,11 @@ class UNet(nn.Module):
     `depth` 2x2 max-pool downsamplings; level l (0 = full resolution) has `width * 2**l` channels and
     `convs` ConvBNReLU layers in the encoder and again in the decoder. The decoder upsamples with a 2x2
     stride-2 transposed conv and concatenates the encoder's features of the same level (the skip).
-    Inputs are zero-padded at the bottom/right to a multiple of 2**depth and the logits cropped back, so
-    the output always has the input's spatial shape. The paper's U-Net is depth=4, width=64, convs=2
+    `patch` > 1 first folds each patch x patch block of pixels into channels (space-to-depth, lossless), so
+    every level runs at 1/patch of the resolution, and the 1x1 head predicts the patch * patch pixels' logits
+    of each block (depth-to-space): on CPU the full-resolution levels cost most of the step.
+    Inputs are zero-padded at the bottom/right to a multiple of patch * 2**depth and the logits cropped back,
+    so the output always has the input's spatial shape. The paper's U-Net is depth=4, width=64, convs=2
     (with unpadded convs); the default here is a small one for 48x48 digit scenes.
     """
 
@@ -40,11 +43,12 @@ class UNet(nn.Module):
     depth: int = 3
     width: int = 16
     convs: int = 2
+    patch: int = 1  # space-to-depth factor of the input (1: none)
     dtype: Any = jnp.float32  # compute dtype; params stay float32
     backend: str = "cpu"  # XLA backend the program is built for; build_model sets jax.default_backend()
 
     def __post_init__(self):
-        for field in ("depth", "width", "convs"):
+        for field in ("depth", "width", "convs", "patch"):
             value = getattr(self, field)
             if isinstance(value, bool) or not isinstance(value, int) or value < (0 if field == "depth" else 1):
                 raise ValueError(f"unet {field} must be an integer >= {0 if field == 'depth' else 1}, got {value!r}")
@@ -55,8 +59,11 @@ class UNet(nn.Module):
         if x.ndim == 3:
             x = x[..., None]
         h, w = x.shape[1:3]
-        m = 2**self.depth
+        m, p = self.patch * 2**self.depth, self.patch
         x = jnp.pad(x, ((0, 0), (0, -h % m), (0, -w % m), (0, 0))).astype(self.dtype)
+        b, hp, wp, c = x.shape
+        if p > 1:
+            x = x.reshape(b, hp // p, p, wp // p, p, c).transpose(0, 1, 3, 2, 4, 5).reshape(b, hp // p, wp // p, -1)
 
         def block(y, features):
             for _ in range(self.convs):
@@ -74,5 +81,8 @@ class UNet(nn.Module):
             x = ConvTranspose(features, (2, 2), strides=(2, 2), dtype=self.dtype, kernel_init=lecun_normal,
                               backend=self.backend)(x)
             x = block(jnp.concatenate([skips[level], x], axis=-1), features)
-        logits = conv_for(self.backend)(self.num_classes, (1, 1), dtype=self.dtype, kernel_init=lecun_normal)(x)
+        logits = conv_for(self.backend)(self.num_classes * p * p, (1, 1), dtype=self.dtype,
+                                        kernel_init=lecun_normal)(x)  # [B, hp / p, wp / p, p * p * classes]
+        if p > 1:
+            logits = logits.reshape(b, hp // p, wp // p, p, p, -1).transpose(0, 1, 3, 2, 4, 5).reshape(b, hp, wp, -1)
         return logits[:, :h, :w].astype(jnp.float32)

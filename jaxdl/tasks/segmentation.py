@@ -33,7 +33,11 @@ def from_config(config, dataset) -> SegmentationTask:
     num_classes = dataset.num_classes + 1  # + background
     model = build_model_from_config(config.model, num_classes, config.dtype)
     examples = {"inputs": dataset.test["inputs"][:NUM_PLOTTED], "target": dataset.test[target][:NUM_PLOTTED]}
-    return SegmentationTask(model, make_optimizer(config.optimizer, config.steps), num_classes, target, examples)
+    dice_weight = float(config.task.get("dice_weight", 0.0))
+    if not dice_weight >= 0:
+        raise UserError(f"task.dice_weight must be >= 0, got {config.task.dice_weight!r}")
+    return SegmentationTask(model, make_optimizer(config.optimizer, config.steps), num_classes, target, examples,
+                            dice_weight)
 
 
 def confusion_matrix(labels: jax.Array, pred: jax.Array, weights: jax.Array, num_classes: int) -> jax.Array:
@@ -42,6 +46,18 @@ def confusion_matrix(labels: jax.Array, pred: jax.Array, weights: jax.Array, num
     index = labels.reshape(-1) * num_classes + pred.reshape(-1)
     flat = jnp.zeros(num_classes * num_classes, jnp.float32).at[index].add(weights.reshape(-1))
     return flat.reshape(num_classes, num_classes)
+
+
+def soft_dice_loss(logits: jax.Array, labels: jax.Array) -> jax.Array:
+    """1 - mean over the object classes 1..C-1 of the batch's soft Dice, (2 sum p y + 1) / (sum p + sum y + 1),
+    with p the softmax of logits [B, H, W, C] and y the one-hot of labels int [B, H, W]; sums over the whole
+    batch (nnU-Net's batch Dice, background left out). Every class counts alike however few its pixels, so
+    the digits' identity is not drowned by the background, which is most pixels. Scalar float32."""
+    p = jax.nn.softmax(logits.astype(jnp.float32), -1)[..., 1:]
+    y = jax.nn.one_hot(labels, logits.shape[-1], dtype=jnp.float32)[..., 1:]
+    axes = tuple(range(p.ndim - 1))
+    dice = (2 * jnp.sum(p * y, axes) + 1) / (jnp.sum(p, axes) + jnp.sum(y, axes) + 1)
+    return 1 - jnp.mean(dice)
 
 
 def iou_per_class(confusion: jax.Array) -> jax.Array:
@@ -65,9 +81,10 @@ class SegmentationTask:
     BatchNorm statistics (if any) live in `TrainState.model_state`."""
 
     def __init__(self, model: nn.Module, tx: optax.GradientTransformation, num_classes: int,
-                 target: str = "segmentation", examples: dict[str, np.ndarray] | None = None):
+                 target: str = "segmentation", examples: dict[str, np.ndarray] | None = None,
+                 dice_weight: float = 0.0):
         self.model, self.tx, self.num_classes = model, tx, num_classes
-        self.target, self.examples = target, examples
+        self.target, self.examples, self.dice_weight = target, examples, dice_weight
 
     def init(self, rng, example_batch):
         return init_state(self.model, self.tx, rng, to_float(example_batch["inputs"]), train=False)
@@ -77,14 +94,17 @@ class SegmentationTask:
         return optax.softmax_cross_entropy_with_integer_labels(logits.astype(jnp.float32), labels.astype(jnp.int32))
 
     def loss(self, params, model_state, batch, rng):
-        """Mean per-pixel cross-entropy of inputs [B, H, W, C] against the class map [B, H, W];
-        metrics: pixel_accuracy."""
+        """Mean per-pixel cross-entropy of inputs [B, H, W, C] against the class map [B, H, W], plus
+        dice_weight * `soft_dice_loss` when dice_weight > 0; metrics: pixel_accuracy."""
         labels = batch[self.target].astype(jnp.int32)
         logits, new_model_state = self.model.apply(
             {"params": params, **model_state}, to_float(batch["inputs"]), train=True,
             rngs={"dropout": rng}, mutable=list(model_state.keys()))
         accuracy = jnp.mean(jnp.argmax(logits, -1) == labels)
-        return self.pixel_loss(logits, labels).mean(), ({"pixel_accuracy": accuracy}, new_model_state)
+        loss = self.pixel_loss(logits, labels).mean()
+        if self.dice_weight > 0:
+            loss = loss + self.dice_weight * soft_dice_loss(logits, labels)
+        return loss, ({"pixel_accuracy": accuracy}, new_model_state)
 
     def predict(self, state, inputs):
         """Per-pixel logits [B, H, W, C] in inference mode (running BatchNorm statistics)."""

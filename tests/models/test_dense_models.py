@@ -18,6 +18,22 @@ def test_unet_output_matches_input_spatial_shape(hw):
     assert jax.tree.structure(updates["batch_stats"]) == jax.tree.structure(variables["batch_stats"])
 
 
+@pytest.mark.parametrize("hw", [(16, 16), (13, 7)])
+def test_unet_with_patch_keeps_the_input_shape_and_locality(hw):
+    """patch=2 folds 2x2 blocks into channels and unfolds the logits: an output pixel sees exactly the 3x3
+    blocks around its own (one 3x3 conv at half resolution, depth 0, BatchNorm in inference mode)."""
+    model = build_model("unet", 5, depth=0, width=8, convs=1, patch=2)
+    x = jnp.ones((1, *hw, 1))
+    variables = model.init(jax.random.key(0), x)
+    assert model.apply(variables, x).shape == (1, *hw, 5)
+    i, j = 5, 2
+    grad = jax.grad(lambda v: model.apply(variables, v)[0, i, j].sum())(x)[0, ..., 0]
+    rows, cols = jnp.nonzero(grad)
+    bi, bj = i // 2, j // 2
+    assert rows.min() == max(2 * bi - 2, 0) and rows.max() == min(2 * bi + 3, hw[0] - 1)
+    assert cols.min() == max(2 * bj - 2, 0) and cols.max() == min(2 * bj + 3, hw[1] - 1)
+
+
 @pytest.mark.parametrize("hw", [(48, 48), (45, 33)])
 def test_centernet_heads_at_stride(hw):
     model = build_model("centernet", 10, channels=(4, 8, 8), head_width=4)
@@ -33,5 +49,7 @@ def test_centernet_heads_at_stride(hw):
 def test_bad_options_are_user_errors():
     with pytest.raises(UserError):
         build_model("unet", 3, depth=-1)
+    with pytest.raises(UserError):
+        build_model("unet", 3, patch=0)
     with pytest.raises(UserError):
         build_model("centernet", 3, channels=(8,), upsample=True)

@@ -1,12 +1,13 @@
 """Segmentation IoU and detection mAP on hand-computed cases; CenterNet targets and peak decoding."""
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
 from jaxdl.tasks.detection import decode, gaussian_radius, make_targets
 from jaxdl.tasks.detection_metrics import average_precision, box_iou, detection_stats, map_metrics, match_image
-from jaxdl.tasks.segmentation import confusion_matrix, iou_per_class, segmentation_metrics
+from jaxdl.tasks.segmentation import confusion_matrix, iou_per_class, segmentation_metrics, soft_dice_loss
 
 
 def test_confusion_and_iou_by_hand():
@@ -21,6 +22,18 @@ def test_confusion_and_iou_by_hand():
     m = segmentation_metrics(jnp.stack([conf, conf * 2]))  # leading replica axis kept
     np.testing.assert_allclose(m["pixel_accuracy"], [5 / 7, 5 / 7], rtol=1e-6)
     np.testing.assert_allclose(m["mean_iou"], [5 / 9, 5 / 9], rtol=1e-6)
+
+
+def test_soft_dice_by_hand():
+    labels = jnp.array([[[0, 1], [1, 2]]])  # [B=1, 2, 2]; classes 1 and 2 present, 3 absent
+    sure = 50.0 * jax.nn.one_hot(labels, 4)  # softmax ~ one-hot: every object class's Dice ~ 1
+    assert abs(float(soft_dice_loss(sure, labels))) < 1e-4
+    # uniform softmax (1/4 each): class 1 (2 pixels): (2 * 0.5 + 1) / (1 + 2 + 1) = 1/2; class 2 (1 pixel):
+    # (2 * 0.25 + 1) / (1 + 1 + 1) = 1/2; class 3 (absent): 1 / (1 + 0 + 1) = 1/2; the background is left out
+    np.testing.assert_allclose(soft_dice_loss(jnp.zeros((1, 2, 2, 4)), labels), 0.5, rtol=1e-6)
+    # classes 1 and 2 predicted on each other's pixels: Dice 1 / (1 + 2 + 1) and 1 / (2 + 1 + 1); class 3: 1
+    wrong = 50.0 * jax.nn.one_hot(jnp.array([[[0, 2], [2, 1]]]), 4)
+    np.testing.assert_allclose(soft_dice_loss(wrong, labels), 1 - (0.25 + 0.25 + 1) / 3, atol=1e-4)
 
 
 def test_box_iou_by_hand():

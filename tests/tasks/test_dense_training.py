@@ -93,3 +93,26 @@ def test_figures_show_the_one_evaluation_and_lay_out_the_predictions(run):
     if task == "detection":
         width, height = Image.open(os.path.join(r.plots_dir, "detections.png")).size
         assert width / height < 2.5, (width, height)  # 4 x 2 panels, not 8 in a 1760 x 253 strip
+
+
+def test_dice_weight_adds_the_soft_dice_to_the_cross_entropy():
+    import jax
+
+    from jaxdl.data import to_float
+    from jaxdl.tasks.segmentation import soft_dice_loss
+
+    c = dense_config("segmentation")
+    c.task.dice_weight = 0.5
+    exp = build_experiment(c)
+    task, batch = exp.task, exp.example_batch()
+    state = task.init(jax.random.key(0), batch)
+    loss, _ = task.loss(state.params, state.model_state, batch, jax.random.key(1))
+    logits, _ = task.model.apply({"params": state.params, **state.model_state}, to_float(batch["inputs"]),
+                                 train=True, mutable=list(state.model_state.keys()))
+    labels = batch["segmentation"].astype(np.int32)
+    dice = float(soft_dice_loss(logits, labels))
+    assert 0.5 < dice < 1  # an untrained model's Dice is poor
+    np.testing.assert_allclose(loss, task.pixel_loss(logits, labels).mean() + 0.5 * dice, rtol=1e-5)
+    c.task.dice_weight = -1.0
+    with pytest.raises(UserError, match="dice_weight"):
+        build_experiment(c)
