@@ -17,7 +17,7 @@ def get_config():
     c = base_config()
     c.dataset.name = "mnist"
     c.model = dict(name="vae", architecture="mlp", latent_dim=20, hidden=(500,))
-    c.task.update(name="vae", likelihood="bernoulli", obs_std=0.1, binarize=True, num_samples=1000,
+    c.task.update(name="vae", likelihood="bernoulli", obs_std=0.1, binarize="threshold", num_samples=1000,
                   quality_score=True, scorer_steps=2000)
     c.optimizer.learning_rate = 1e-3
     c.batch_size = 128
