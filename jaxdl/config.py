@@ -40,7 +40,8 @@ def base_config() -> ml_collections.ConfigDict:
             label_smoothing=0.0,  # classification, classification_by_hand
             likelihood="bernoulli",  # vae: bernoulli | gaussian
             obs_std=0.1,  # vae: the Gaussian likelihood's fixed observation std
-            binarize=False,  # vae: threshold inputs at 0.5
+            binarize="none",  # vae: none | threshold (at 0.5) | dynamic (a Bernoulli draw per step)
+            iw_samples=0,  # vae: k of the importance-weighted NLL reported at evaluation (0: none)
             num_samples=1000,  # vae, gan: samples per replica written at the end (samples.npy)
             quality_score=True,  # vae, gan: score the samples with a classifier (sample_quality.json)
             scorer_steps=1000,  # vae, gan: training steps of that classifier

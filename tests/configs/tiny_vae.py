@@ -13,7 +13,7 @@ def get_config():
     c = base_config()
     c.dataset.name = "digits"
     c.model = dict(name="vae", architecture="mlp", latent_dim=4, hidden=(32,))
-    c.task.update(name="vae", likelihood="gaussian", obs_std=0.2, binarize=False, num_samples=50,
+    c.task.update(name="vae", likelihood="gaussian", obs_std=0.2, binarize="none", num_samples=50,
                   quality_score=False, scorer_steps=20)
     c.optimizer.learning_rate = 3e-3
     c.batch_size, c.steps, c.log_every, c.eval_every, c.eval_batch_size = 32, 40, 20, 40, 360

@@ -57,6 +57,32 @@ def test_vae_loss_falls_and_replicas_equal_single_runs(digits, train_losses, out
     assert not np.allclose(many[0], many[1])
 
 
+def test_vae_dynamic_binarization_and_iw_nll_in_the_eval_step(digits):
+    c = tiny_vae()
+    c.task.update(likelihood="bernoulli", binarize="dynamic", iw_samples=30)
+    task = build_experiment(c, digits).task
+    inputs = digits.test["inputs"][:64]
+    fixed = np.asarray(task.images(inputs))
+    assert set(np.unique(fixed)) == {0.0, 1.0}
+    # one fixed draw per test image, whatever its batch or position; fresh draws in training, mean = grey level
+    np.testing.assert_array_equal(np.asarray(task.images(inputs[::-1])), fixed[::-1])
+    draws = jax.vmap(lambda k: task.images(inputs, k))(jax.random.split(jax.random.PRNGKey(0), 400))
+    assert not np.array_equal(draws[0], draws[1])
+    np.testing.assert_allclose(draws.mean(0), np.asarray(inputs).reshape(fixed.shape), atol=0.1)  # 4.2 std
+
+    state = jax.jit(task.init)(jax.random.PRNGKey(1), {"inputs": digits.train["inputs"][:32]})
+    stats = jax.jit(task.eval_step)(state, {"inputs": inputs, "mask": np.ones(64, np.float32)})
+    metrics = {k: float(v) for k, v in task.summarize(stats).items()}
+    assert set(metrics) == {"loss", "reconstruction", "kl", "iw_nll"}
+    assert metrics["loss"] - 10.0 < metrics["iw_nll"] < metrics["loss"] - 0.05  # a tighter bound than the ELBO
+
+    for key, value, match in (("binarize", "sometimes", "task.binarize"), ("iw_samples", -1, "task.iw_samples")):
+        bad = tiny_vae()
+        bad.task[key] = value
+        with pytest.raises(UserError, match=match):
+            build_experiment(bad, digits)
+
+
 def _changed(a, b):
     return any(not np.array_equal(x, y) for x, y in zip(jax.tree_util.tree_leaves(a), jax.tree_util.tree_leaves(b),
                                                          strict=True))
@@ -103,9 +129,11 @@ def _check_samples(workdir, replicas, per_replica):
 
 def test_vae_run_writes_samples_grids_and_quality_and_restores_for_the_plots(tmp_path):
     c = tiny_vae(replicas=2)
-    c.task.quality_score = True
+    c.task.quality_score, c.task.iw_samples = True, 5
     workdir = str(tmp_path / "vae")
     train_and_evaluate(c, workdir, quiet=True, tensorboard=False)
+    test = json.load(open(os.path.join(workdir, "summary.json")))["final"]["test"]
+    assert all(iw < loss for iw, loss in zip(test["iw_nll"], test["loss"], strict=True))
     samples = _check_samples(workdir, replicas=2, per_replica=50)
     assert not np.array_equal(samples[:50], samples[50:])  # replicas have their own networks
     for name in ("samples_step000040.png", "reconstructions.png", "interpolation.png"):
