@@ -122,6 +122,12 @@ class Scorer:
         return np.concatenate([o[0] for o in out]), np.concatenate([o[1] for o in out])
 
 
+def _writable(path: str) -> bool:
+    """Whether path may be written: permitted, and marked writable (root may write into a dir whose mode
+    says read-only, such as a shared read-only dataset copy; that mode is respected here)."""
+    return os.access(path, os.W_OK) and bool(os.stat(path).st_mode & 0o222)
+
+
 def _cache_path(dataset: Dataset, data_dir: str, recipe: Recipe) -> str:
     """<data_dir>/jaxdl_scorers/<file>, or, for a data dir this user cannot write (a shared read-only copy),
     $XDG_CACHE_HOME (else ~/.cache)/jaxdl/scorers/<file>."""
@@ -130,7 +136,7 @@ def _cache_path(dataset: Dataset, data_dir: str, recipe: Recipe) -> str:
     tag = hashlib.sha1(key.encode()).hexdigest()[:8]
     name = f"{dataset.name}_{shape}_{recipe.model['name']}_{recipe.steps}steps_{tag}.msgpack"
     folder = os.path.join(data_dir, "jaxdl_scorers")
-    if not os.access(folder if os.path.isdir(folder) else data_dir, os.W_OK):
+    if not _writable(folder if os.path.isdir(folder) else data_dir):
         cache_home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
         folder = os.path.join(cache_home, "jaxdl", "scorers")
     return os.path.join(folder, name)

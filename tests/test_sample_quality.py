@@ -8,6 +8,7 @@ from jaxdl.data import load_dataset
 from jaxdl.sample_quality import (
     RECIPES,
     SCORER_VERSION,
+    _cache_path,
     classifier_score,
     frechet_distance,
     load_or_train_scorer,
@@ -85,3 +86,14 @@ def test_recipes_name_the_dataset_scorers_and_steps_override(digits):
     assert recipe_for(digits) == RECIPES["digits"]
     assert recipe_for(digits, steps=7).steps == 7 and recipe_for(digits, steps=7).model == RECIPES["digits"].model
     assert RECIPES["mnist"].model["name"] == "cnn2d"
+
+
+def test_a_read_only_data_dir_caches_the_scorer_in_the_user_cache(digits, tmp_path, monkeypatch):
+    data_dir, cache = tmp_path / "data", tmp_path / "cache"
+    data_dir.mkdir()
+    data_dir.chmod(0o555)  # read-only by its mode, which is respected even when running as root
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    path = _cache_path(digits, str(data_dir), recipe_for(digits, steps=7))
+    assert path.startswith(str(cache / "jaxdl" / "scorers")) and "digits_8x8x1_cnn2d_7steps" in path
+    data_dir.chmod(0o755)
+    assert _cache_path(digits, str(data_dir), recipe_for(digits)).startswith(str(data_dir / "jaxdl_scorers"))

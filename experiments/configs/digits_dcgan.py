@@ -19,7 +19,7 @@ def get_config():
     c = base_config()
     c.dataset.name = "digits"
     c.model = dict(name="dcgan", latent_dim=32, generator_features=(64, 32), discriminator_features=(32, 64))
-    c.task.update(name="gan", num_samples=1000, quality_score=True, scorer_steps=1000)
+    c.task.update(name="gan", num_samples=1000, quality_score=True)
     c.optimizer.name = "adam"
     c.optimizer.learning_rate = 2e-4
     c.optimizer.b1 = 0.5

@@ -16,7 +16,7 @@ def get_config():
     c = base_config()
     c.dataset.name = "mnist"
     c.model = dict(name="dcgan", latent_dim=100, generator_features=(256, 128), discriminator_features=(64, 128))
-    c.task.update(name="gan", num_samples=1000, quality_score=True, scorer_steps=2000)
+    c.task.update(name="gan", num_samples=1000, quality_score=True)
     c.optimizer.name = "adam"
     c.optimizer.learning_rate = 2e-4
     c.optimizer.b1 = 0.5
