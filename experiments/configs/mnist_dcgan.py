@@ -20,7 +20,7 @@ def get_config():
     c.optimizer.b1 = 0.5
     c.batch_size = 64
     c.steps = 1500
-    c.log_every = 100
+    c.log_every = 50
     c.eval_every = 750
     c.eval_batch_size = 1000
     return c
