@@ -4,7 +4,12 @@ strided convs with leaky ReLU, 64-d latent, Adam 5e-4, b1 = 0.5 for both, batch 
     jaxdl train --config experiments/configs/mnist_dcgan.py --workdir runs/mnist_dcgan \
         --config.data_dir=../shared/datasets/tfds
 
-RESULT_PLACEHOLDER
+Measured (2026-12-02, shared 2-core CPU at load 5.76, 1 seed only: no time for 3 on the shared machine):
+461 s CPU, 1351 s wall. The CNN scorer (0.9947 test accuracy) is 0.816 confident on 10,000 samples
+(goal >= 0.9: MISSED; real test 0.993); smallest class share 0.028 (goal >= 0.05: MISSED;
+real 0.089); classifier score 5.47 and Fréchet 91.86, against 9.76 and 1.13 for the real
+test split. docs/samples/mnist_dcgan.png shows them. Why this size: the classic DCGAN widths (256, 128)
+cost about 20 GFLOP a step, hours on this CPU; these widths and digits_dcgan's Adam 5e-4 were fixed before the run.
 """
 
 from jaxdl.config import base_config
