@@ -37,14 +37,17 @@ def base_config() -> ml_collections.ConfigDict:
     c.task = ml_collections.ConfigDict(
         dict(
             name="classification",  # see jaxdl.tasks.TASKS
-            label_smoothing=0.0,  # classification, classification_by_hand
+            label_smoothing=0.0,  # classification, classification_by_hand; gan: one-sided, real images
             likelihood="bernoulli",  # vae: bernoulli | gaussian
             obs_std=0.1,  # vae: the Gaussian likelihood's fixed observation std
             binarize="none",  # vae: none | threshold (at 0.5) | dynamic (a Bernoulli draw per step)
             iw_samples=0,  # vae: k of the importance-weighted NLL reported at evaluation (0: none)
             num_samples=1000,  # vae, gan: samples per replica written at the end (samples.npy)
             quality_score=True,  # vae, gan: score the samples with a classifier (sample_quality.json)
-            scorer_steps=1000,  # vae, gan: training steps of that classifier
+            scorer_steps=0,  # vae, gan: training steps of that classifier (0: its recipe's, jaxdl.sample_quality)
+            d_lr_scale=1.0,  # gan: discriminator learning rate / generator's (TTUR)
+            r1_weight=0.0,  # gan: gamma of the R1 gradient penalty on real images
+            g_ema=0.0,  # gan: decay of the generator's weight average that draws the samples (0: none)
             target="segmentation",  # segmentation: the dataset's per-pixel class map
             dice_weight=0.0,  # segmentation: weight of a soft Dice loss over the object classes, added to the CE
             top_k=20,  # detection: peaks decoded per image

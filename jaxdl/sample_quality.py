@@ -1,11 +1,14 @@
-"""Sample quality measured with a jaxdl classifier trained on the same dataset (not Inception, so not "IS"/"FID").
+"""Sample quality measured with a jaxdl CNN trained on the same dataset (not Inception, so not "IS"/"FID").
 
-The scorer is an MLP (one hidden layer of 256 ReLU units) trained by the one trainer's compiled chunk on the
-dataset's train split, and cached in the data dir (`<data_dir>/jaxdl_scorers/`). From it:
+The scorer is a small CNN (`cnn2d`: two 3x3 convs, a dense hidden layer) trained by the one trainer's
+compiled chunk on the dataset's train split with random shifts, one recipe per dataset (`RECIPES`; test
+accuracies in experiments/RESULTS.md), cached in the data dir (`<data_dir>/jaxdl_scorers/`, or the user's
+cache dir when the data dir is read-only). From its class probabilities p(y|x) [N, C] and hidden features:
 
 - classifier score: exp(E_x KL(p(y|x) || p(y))), the Inception-Score formula with this classifier; in
   [1, num_classes], high when samples are confidently classified *and* cover the classes;
-  confidence = mean max_y p(y|x); coverage = exp(H(p(y))), the effective number of classes generated.
+- confidence = mean max_y p(y|x); coverage = exp(H(p(y))), the effective number of classes generated;
+- class shares: the fraction of images whose argmax is each class [C], and their minimum;
 - classifier Fréchet distance: ||mu_a - mu_b||^2 + Tr(S_a + S_b - 2 (S_a S_b)^1/2) between Gaussians fitted to
   the scorer's hidden features of the train split and of the scored images.
 
@@ -15,6 +18,7 @@ biased upward as n shrinks, so samples are scored on their first n_test images (
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 
@@ -25,10 +29,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxdl.data import Dataset, to_float
-from jaxdl.models import MLP
+from jaxdl.models import build_model_from_config
 
-SCORER_HIDDEN = (256,)
-SCORER_VERSION = 1  # bump when the scorer's recipe changes: old caches are then ignored
+SCORER_VERSION = 2  # bump when the scorer's recipe changes: old caches are then ignored
 
 
 def frechet_distance(mu_a, cov_a, mu_b, cov_b) -> float:
@@ -52,25 +55,63 @@ def gaussian_fit(features) -> tuple[np.ndarray, np.ndarray]:
     return f.mean(0), np.cov(f, rowvar=False)
 
 
-def classifier_score(probs) -> dict[str, float]:
-    """probs [N, C] (rows sum to 1) -> {"score", "confidence", "coverage"} (see the module docstring)."""
+def classifier_score(probs) -> dict:
+    """probs [N, C] (rows sum to 1) -> {"score", "confidence", "coverage", "class_shares" [C], "min_class_share"}
+    (see the module docstring)."""
     p = np.clip(np.asarray(probs, np.float64), 1e-12, 1.0)
     marginal = p.mean(0)
     kl = np.sum(p * (np.log(p) - np.log(marginal)), axis=1)
+    shares = np.bincount(np.argmax(p, 1), minlength=p.shape[1]) / len(p)
     return {"score": float(np.exp(kl.mean())), "confidence": float(p.max(1).mean()),
-            "coverage": float(np.exp(-np.sum(marginal * np.log(marginal))))}
+            "coverage": float(np.exp(-np.sum(marginal * np.log(marginal)))),
+            "class_shares": [float(v) for v in shares], "min_class_share": float(shares.min())}
+
+
+@dataclasses.dataclass(frozen=True)
+class Recipe:
+    """How a scorer is trained: config.model, steps, AdamW with warmup + cosine, batch, config.dataset.augment."""
+
+    model: dict
+    steps: int
+    learning_rate: float = 3e-3
+    batch_size: int = 128
+    augment: dict = dataclasses.field(default_factory=dict)
+
+    def describe(self) -> dict:
+        return {"model": dict(self.model), "train_steps": self.steps, "batch_size": self.batch_size,
+                "optimizer": f"adamw {self.learning_rate:g} (wd 1e-4), 100-step warmup + cosine",
+                "augment": dict(self.augment)}
+
+
+# digits: the best of experiments/scorer_recipes.py's candidates on a fifth of train held out (dropout, shifts
+# and steps each helped); MNIST: the mnist_cnn_augment config's model, optimizer and shifts at 8 epochs, fixed
+# before the run
+RECIPES = {
+    "digits": Recipe(dict(name="cnn2d", hidden=(256,), dropout=0.5), steps=3000, batch_size=64,
+                     augment=dict(translate=1)),
+    "mnist": Recipe(dict(name="cnn2d", channels=(32, 64), strides=2, pool="none", hidden=(128,), dropout=0.25),
+                    steps=3750, augment=dict(translate=2)),
+}
+DEFAULT_RECIPE = RECIPES["digits"]  # other image datasets
+
+
+def recipe_for(dataset: Dataset, steps: int = 0) -> Recipe:
+    """The dataset's scorer recipe; steps > 0 replaces its training steps (tests, quick looks)."""
+    recipe = RECIPES.get(dataset.name, DEFAULT_RECIPE)
+    return dataclasses.replace(recipe, steps=steps) if steps else recipe
 
 
 class Scorer:
-    """A trained MLP classifier: `features(images)` [N, 256] and `probs(images)` [N, C] for images in [0, 1]."""
+    """A trained CNN classifier: `features_probs(images)` -> (hidden features [N, D], probs [N, C]) for images
+    [N, H, W, C] in [0, 1]."""
 
-    def __init__(self, num_classes: int, params, test_accuracy: float):
-        self.model = MLP(num_classes=num_classes, hidden_sizes=SCORER_HIDDEN)
+    def __init__(self, num_classes: int, recipe: Recipe, params, test_accuracy: float):
+        self.model = build_model_from_config(recipe.model, num_classes=num_classes)
         self.params, self.test_accuracy = params, test_accuracy
         self._apply = jax.jit(self._features_probs)
 
     def _features_probs(self, params, x):
-        capture = lambda mdl, method_name: isinstance(mdl, nn.Dense)
+        capture = lambda mdl, method_name: isinstance(mdl, nn.Dense) and mdl.name == "Dense_0"
         logits, inter = self.model.apply({"params": params}, x, capture_intermediates=capture)
         hidden = inter["intermediates"]["Dense_0"]["__call__"][0]
         return nn.relu(hidden), jax.nn.softmax(logits)
@@ -81,54 +122,77 @@ class Scorer:
         return np.concatenate([o[0] for o in out]), np.concatenate([o[1] for o in out])
 
 
-def _cache_path(dataset: Dataset, data_dir: str, steps: int) -> str:
+def _writable(path: str) -> bool:
+    """Whether path may be written: permitted, and marked writable (root may write into a dir whose mode
+    says read-only, such as a shared read-only dataset copy; that mode is respected here)."""
+    return os.access(path, os.W_OK) and bool(os.stat(path).st_mode & 0o222)
+
+
+def _cache_path(dataset: Dataset, data_dir: str, recipe: Recipe) -> str:
+    """<data_dir>/jaxdl_scorers/<file>, or, for a data dir this user cannot write (a shared read-only copy),
+    $XDG_CACHE_HOME (else ~/.cache)/jaxdl/scorers/<file>."""
     shape = "x".join(map(str, dataset.input_shape))
-    tag = hashlib.sha1(f"{SCORER_VERSION}-{SCORER_HIDDEN}-{dataset.num_train}".encode()).hexdigest()[:8]
-    return os.path.join(data_dir, "jaxdl_scorers", f"{dataset.name}_{shape}_mlp_{steps}steps_{tag}.msgpack")
+    key = f"{SCORER_VERSION}-{sorted(recipe.describe().items())}-{dataset.num_train}"
+    tag = hashlib.sha1(key.encode()).hexdigest()[:8]
+    name = f"{dataset.name}_{shape}_{recipe.model['name']}_{recipe.steps}steps_{tag}.msgpack"
+    folder = os.path.join(data_dir, "jaxdl_scorers")
+    if not _writable(folder if os.path.isdir(folder) else data_dir):
+        cache_home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        folder = os.path.join(cache_home, "jaxdl", "scorers")
+    return os.path.join(folder, name)
 
 
-def load_or_train_scorer(dataset: Dataset, data_dir: str, steps: int = 1000) -> tuple[Scorer, dict]:
-    """The cached scorer for `dataset`, else one trained now (seed 0, Adam 1e-3, batch 128) and cached."""
-    path = _cache_path(dataset, data_dir, steps)
+def load_or_train_scorer(dataset: Dataset, data_dir: str, steps: int = 0) -> tuple[Scorer, dict]:
+    """The cached scorer for `dataset` (its recipe, `steps` > 0 replacing the recipe's), else one trained
+    now (seed 0) and cached. info names the scorer: its recipe, test accuracy, cache file."""
+    recipe = recipe_for(dataset, steps)
+    path = _cache_path(dataset, data_dir, recipe)
     if os.path.exists(path):
         with open(path, "rb") as f:
             blob = flax.serialization.msgpack_restore(f.read())
         params, acc, cached = blob["params"], float(blob["test_accuracy"]), True
     else:
-        params, acc = _train_scorer(dataset, steps)
+        params, acc = train_scorer(dataset, recipe)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         tmp = path + f".tmp{os.getpid()}"
         with open(tmp, "wb") as f:
             f.write(flax.serialization.msgpack_serialize({"params": jax.device_get(params), "test_accuracy": acc}))
         os.replace(tmp, path)  # atomic: concurrent runs never read half a file
         cached = False
-    info = {"model": f"mlp hidden={list(SCORER_HIDDEN)}", "train_steps": steps, "test_accuracy": acc,
-            "cache": path, "loaded_from_cache": cached}
-    return Scorer(dataset.num_classes, params, acc), info
+    info = {**recipe.describe(), "test_accuracy": acc, "version": SCORER_VERSION, "cache": path,
+            "loaded_from_cache": cached}
+    return Scorer(dataset.num_classes, recipe, params, acc), info
 
 
-def _train_scorer(dataset: Dataset, steps: int):
-    """Train the scorer with the one trainer's compiled programs; returns (params, test accuracy)."""
+def train_scorer(dataset: Dataset, recipe: Recipe, seed: int = 0):
+    """Train a scorer with the one trainer's compiled programs on dataset.train; returns (params, accuracy
+    on dataset.test)."""
     from jaxdl.config import base_config
     from jaxdl.train.loop import init_states, make_programs, pad_for_eval
     from jaxdl.train.setup import build_experiment
 
     c = base_config()
+    c.seed = seed
     c.dataset.name = dataset.name
-    c.model = dict(name="mlp", hidden_sizes=SCORER_HIDDEN)
-    c.batch_size, c.steps = min(128, dataset.num_train), steps
-    c.log_every = c.eval_every = steps
+    with c.unlocked():
+        c.dataset.augment = dict(recipe.augment)
+    c.model = dict(recipe.model)
+    c.optimizer.update(name="adamw", learning_rate=recipe.learning_rate, weight_decay=1e-4,
+                       schedule="warmup_cosine", warmup_steps=min(100, recipe.steps // 2))
+    c.batch_size, c.steps = min(recipe.batch_size, dataset.num_train), recipe.steps
+    c.log_every = c.eval_every = recipe.steps
     exp = build_experiment(c, dataset)
-    programs = make_programs(exp, steps)
+    programs = make_programs(exp, recipe.steps)
     states, data_keys = init_states(exp, programs)
     states, _ = programs.guarded_chunk(states, jax.device_put(dataset.train), jnp.int32(0), data_keys)
-    sums = jax.device_get(programs.evaluate(states, pad_for_eval(dataset.test, len(dataset.test["label"]))))
+    sums = jax.device_get(programs.evaluate(states, pad_for_eval(dataset.test, 1000)))
     acc = float(sums["correct"][0] / sums["count"][0])
     return jax.tree_util.tree_map(lambda a: np.asarray(a[0]), states.params), acc
 
 
-def report(dataset: Dataset, samples, data_dir: str, scorer_steps: int = 1000) -> dict:
-    """Scores of samples [K, N, H, W, C] in [0, 1] per replica, and of the real test split (the ceiling)."""
+def report(dataset: Dataset, samples, data_dir: str, scorer_steps: int = 0) -> dict:
+    """Scores of samples [K, N, H, W, C] in [0, 1] per replica, and of the real test split (the ceiling).
+    scorer_steps > 0 replaces the scorer recipe's training steps."""
     scorer, info = load_or_train_scorer(dataset, data_dir, scorer_steps)
     as_images = lambda x: np.asarray(to_float(x), np.float32).reshape(len(x), *samples.shape[2:])
     train_features, _ = scorer.features_probs(as_images(dataset.train["inputs"]))

@@ -5,7 +5,16 @@ import pytest
 import scipy.linalg
 
 from jaxdl.data import load_dataset
-from jaxdl.sample_quality import classifier_score, frechet_distance, load_or_train_scorer, report
+from jaxdl.sample_quality import (
+    RECIPES,
+    SCORER_VERSION,
+    _cache_path,
+    classifier_score,
+    frechet_distance,
+    load_or_train_scorer,
+    recipe_for,
+    report,
+)
 
 
 def test_frechet_distance_closed_forms():
@@ -32,9 +41,14 @@ def test_classifier_score_known_cases():
     np.testing.assert_allclose([s["score"], s["confidence"], s["coverage"]], [c, 1, c], rtol=1e-6)
     one_class = np.eye(c)[np.zeros(100, int)]
     np.testing.assert_allclose([classifier_score(one_class)[k] for k in ("score", "coverage")], [1, 1], rtol=1e-6)
+    assert classifier_score(every_class)["min_class_share"] == 0.1
+    one = classifier_score(one_class)
+    assert one["class_shares"] == [1.0] + [0.0] * (c - 1) and one["min_class_share"] == 0.0
     unsure = np.full((100, c), 1 / c)
     s = classifier_score(unsure)
     np.testing.assert_allclose([s["score"], s["confidence"], s["coverage"]], [1, 1 / c, c], rtol=1e-6)
+    skewed = np.eye(c)[np.r_[np.zeros(55, int), np.arange(45) % 9 + 1]]  # class 0: 55%, classes 1-9: 5% each
+    np.testing.assert_allclose(classifier_score(skewed)["class_shares"], [0.55] + [0.05] * 9, rtol=1e-12)
 
 
 @pytest.fixture(scope="module")
@@ -44,8 +58,9 @@ def digits():
 
 @pytest.mark.outcome
 def test_scorer_is_cached_and_real_test_images_score_as_the_ceiling(digits, tmp_path, outcome):
-    scorer, info = load_or_train_scorer(digits, str(tmp_path), steps=150)
+    scorer, info = load_or_train_scorer(digits, str(tmp_path), steps=150)  # the digits CNN recipe, 150 steps
     assert not info["loaded_from_cache"]
+    assert info["model"]["name"] == "cnn2d" and info["train_steps"] == 150 and info["version"] == SCORER_VERSION
     outcome.at_least("scorer test accuracy", info["test_accuracy"], 0.7)  # chance is 0.1
     again, info2 = load_or_train_scorer(digits, str(tmp_path), steps=150)
     assert info2["loaded_from_cache"] and info2["test_accuracy"] == info["test_accuracy"]
@@ -62,3 +77,23 @@ def test_scorer_is_cached_and_real_test_images_score_as_the_ceiling(digits, tmp_
                      out["samples"]["classifier_frechet"][1] / out["real_test"]["classifier_frechet"], 5)
     outcome.at_most("noise / real classifier score",
                     out["samples"]["classifier_score"][1] / out["real_test"]["classifier_score"], 1.0)
+    real = out["real_test"]  # the test split has 33-37 images of each class out of 360
+    assert abs(sum(real["classifier_class_shares"]) - 1) < 1e-9 and len(real["classifier_class_shares"]) == 10
+    outcome.at_least("real test min class share", real["classifier_min_class_share"], 0.05)
+
+
+def test_recipes_name_the_dataset_scorers_and_steps_override(digits):
+    assert recipe_for(digits) == RECIPES["digits"]
+    assert recipe_for(digits, steps=7).steps == 7 and recipe_for(digits, steps=7).model == RECIPES["digits"].model
+    assert RECIPES["mnist"].model["name"] == "cnn2d"
+
+
+def test_a_read_only_data_dir_caches_the_scorer_in_the_user_cache(digits, tmp_path, monkeypatch):
+    data_dir, cache = tmp_path / "data", tmp_path / "cache"
+    data_dir.mkdir()
+    data_dir.chmod(0o555)  # read-only by its mode, which is respected even when running as root
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    path = _cache_path(digits, str(data_dir), recipe_for(digits, steps=7))
+    assert path.startswith(str(cache / "jaxdl" / "scorers")) and "digits_8x8x1_cnn2d_7steps" in path
+    data_dir.chmod(0o755)
+    assert _cache_path(digits, str(data_dir), recipe_for(digits)).startswith(str(data_dir / "jaxdl_scorers"))

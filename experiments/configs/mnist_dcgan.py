@@ -1,12 +1,15 @@
-"""DCGAN on MNIST: generator 7x7x256 -> 14x14x128 -> 28x28x1 (BatchNorm, ReLU, tanh), discriminator 64 -> 128
-strided convs with leaky ReLU, 100-d latent, Adam 2e-4, b1 = 0.5 (Radford et al.), batch 128, ~20 epochs.
-NOT RUN HERE (MNIST needs a TFDS data dir; this machine is offline).
+"""DCGAN on real MNIST: generator 7x7x64 -> 14x14x32 -> 28x28x1 (BatchNorm, ReLU, tanh), discriminator 32 -> 64
+strided convs with leaky ReLU, 64-d latent, Adam 5e-4, b1 = 0.5 for both, batch 64, 1500 steps (1.6 epochs).
 
     jaxdl train --config experiments/configs/mnist_dcgan.py --workdir runs/mnist_dcgan \
-        --config.data_dir=/path/to/tensorflow_datasets     # holding `mnist` prepared as array_record
+        --config.data_dir=../shared/datasets/tfds
 
-Expected: no reference number (Flax has no DCGAN example); recognisable digits in plots/samples_step*.png and
-sample_quality.json compared with its real-test ceiling.
+Measured (2026-12-02, shared 2-core CPU at load 5.76, 1 seed only: no time for 3 on the shared machine):
+461 s CPU, 1351 s wall. The CNN scorer (0.9947 test accuracy) is 0.816 confident on 10,000 samples
+(goal >= 0.9: MISSED; real test 0.993); smallest class share 0.028 (goal >= 0.05: MISSED;
+real 0.089); classifier score 5.47 and Fréchet 91.86, against 9.76 and 1.13 for the real
+test split. docs/samples/mnist_dcgan.png shows them. Why this size: the classic DCGAN widths (256, 128)
+cost about 20 GFLOP a step, hours on this CPU; these widths and digits_dcgan's Adam 5e-4 were fixed before the run.
 """
 
 from jaxdl.config import base_config
@@ -15,14 +18,14 @@ from jaxdl.config import base_config
 def get_config():
     c = base_config()
     c.dataset.name = "mnist"
-    c.model = dict(name="dcgan", latent_dim=100, generator_features=(256, 128), discriminator_features=(64, 128))
-    c.task.update(name="gan", num_samples=1000, quality_score=True, scorer_steps=2000)
+    c.model = dict(name="dcgan", latent_dim=64, generator_features=(64, 32), discriminator_features=(32, 64))
+    c.task.update(name="gan", num_samples=10000, quality_score=True)  # Fréchet at n = 10,000, as the test split
     c.optimizer.name = "adam"
-    c.optimizer.learning_rate = 2e-4
+    c.optimizer.learning_rate = 5e-4
     c.optimizer.b1 = 0.5
-    c.batch_size = 128
-    c.steps = 9360
-    c.log_every = 468
-    c.eval_every = 2340
+    c.batch_size = 64
+    c.steps = 1500
+    c.log_every = 50
+    c.eval_every = 750
     c.eval_batch_size = 1000
     return c

@@ -63,9 +63,13 @@ class Discriminator(nn.Module):
         return h[:, 0].astype(jnp.float32)
 
 
-def discriminator_loss(real_logits: jax.Array, fake_logits: jax.Array) -> jax.Array:
-    """Per-example [B] -log D(x) - log(1 - D(G(z))) with D = sigmoid(logits), in softplus form."""
-    return jax.nn.softplus(-real_logits) + jax.nn.softplus(fake_logits)
+def discriminator_loss(real_logits: jax.Array, fake_logits: jax.Array, real_target: float = 1.0) -> jax.Array:
+    """Per-example [B] binary cross-entropy of D = sigmoid(logits), in softplus form: real images against
+    `real_target` (1.0: -log D(x); below 1, one-sided label smoothing), fakes against 0 (-log(1 - D(G(z))))."""
+    real = jax.nn.softplus(-real_logits)
+    if real_target != 1.0:  # a Python float: the plain loss stays the same program
+        real = real_target * real + (1.0 - real_target) * jax.nn.softplus(real_logits)
+    return real + jax.nn.softplus(fake_logits)
 
 
 def generator_loss(fake_logits: jax.Array) -> jax.Array:

@@ -10,7 +10,8 @@ draws at every evaluation (grids are comparable over training), and replica r of
 1-run with seed + r draws. The task supplies `sample(params, model_state, key, n) -> [n, H, W, C]`.
 
 config.task keys shared by the generative tasks: num_samples (1000), quality_score (True), scorer_steps
-(1000, training steps of the scoring classifier, cached in the data dir).
+(0: the dataset's scorer recipe in jaxdl.sample_quality; n > 0 trains that classifier n steps instead; the
+scorer is cached in the data dir).
 """
 
 from __future__ import annotations
@@ -45,9 +46,9 @@ class ArtifactSettings:
     def from_config(cls, config, dataset: Dataset) -> ArtifactSettings:
         t = config.task
         num_samples, scorer_steps = t.num_samples, t.scorer_steps
-        for key, value in (("num_samples", num_samples), ("scorer_steps", scorer_steps)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise UserError(f"task.{key} must be an integer >= 1, got {value!r}")
+        for key, value, lowest in (("num_samples", num_samples, 1), ("scorer_steps", scorer_steps, 0)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < lowest:
+                raise UserError(f"task.{key} must be an integer >= {lowest}, got {value!r}")
         quality = bool(t.quality_score)
         if quality and ("label" not in dataset.train or dataset.num_classes < 2):
             raise UserError(f"task.quality_score needs a labelled dataset; {dataset.name} has no labels")
