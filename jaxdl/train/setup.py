@@ -16,6 +16,8 @@ import numpy as np
 from jaxdl import platform
 from jaxdl.data import Dataset, load_dataset, resolve_data_dir
 from jaxdl.data.augment import parse_augment
+from jaxdl.data.pipeline import check_pipeline, choose_pipeline, reader_options
+from jaxdl.data.stream import open_streamed
 from jaxdl.errors import UserError
 from jaxdl.models import DTYPES, MODELS, is_import_path, model_defaults
 from jaxdl.tasks import build_task
@@ -32,6 +34,7 @@ class Experiment:
     replicas: list[Replica]
     placement: Placement = dataclasses.field(default_factory=Placement)  # devices and shardings
     augment: dict = dataclasses.field(default_factory=dict)  # training-batch ops (jaxdl.data.augment)
+    pipeline: str = "device"  # "device" | "grain": what feeds the compiled step (jaxdl/data/pipeline.py)
 
     def example_batch(self) -> dict[str, np.ndarray]:
         """The first batch_size training examples: shapes for init, never trained on as such."""
@@ -104,18 +107,24 @@ def build_experiment(config: ml_collections.ConfigDict, dataset: Dataset | None 
         raise UserError(f"unknown dtype {config.dtype!r}; choose one of {', '.join(DTYPES)}")
     replicas = layout(config)
     placement = build_placement(config, len(replicas), devices)
+    pipeline = "device"
     if dataset is None:
-        # e.g. a text dataset's max_len; augment is the trainer's, not the reader's
-        options = {k: v for k, v in config.dataset.items() if k not in ("name", "augment")}
+        options = reader_options(config.dataset)  # e.g. a text dataset's max_len; augment is the trainer's
         with section(timings, "data"):
-            dataset = load_dataset(config.dataset.name, config.data_dir, **options)
+            pipeline = choose_pipeline(config)
+            if pipeline == "grain":  # a preview only: the splits are streamed (jaxdl/train/feed.py)
+                dataset = open_streamed(config.dataset.name, config.data_dir, options, config.batch_size)
+            else:
+                dataset = load_dataset(config.dataset.name, config.data_dir, **options)
+    else:
+        check_pipeline(config.dataset)
     num_train = dataset.num_train
     if config.batch_size > num_train:
         raise UserError(f"batch_size {config.batch_size} is larger than the training split "
                         f"of {config.dataset.name} ({num_train} examples)")
     augment = parse_augment(config.dataset.get("augment"), dataset)
     task = build_task(config, dataset)
-    exp = Experiment(config, dataset, task, replicas, placement, augment)
+    exp = Experiment(config, dataset, task, replicas, placement, augment, pipeline)
     try:  # shapes only: surfaces a model that cannot take this dataset's inputs before any file is written
         jax.eval_shape(task.init, jax.random.PRNGKey(0), exp.example_batch())
     except UserError:
