@@ -6,7 +6,7 @@ on the grain path against the device path (issue #23's goal: grain within 1.3x o
 
 `pipeline`: examples/s of `jaxdl.data.stream.train_stream` alone (no training), after its first batch (worker
 start-up excluded), for real MNIST (../shared/datasets/tfds; PNG decode, no augmentation) and for synthetic
-224x224 JPEG photos (a fake imagenet2012 made here, smooth random images, JPEG quality 90) with the ImageNet
+224x224 JPEG photos (a fake imagenet2012 made here, smooth random images, JPEG-encoded by TFDS) with the ImageNet
 training augmentation (random-resized crop to 224 + flip). `steps`: experiments/configs/mnist_cnn.py on real
 MNIST, one replica, --steps steps without evaluation, grain (2 workers) then device, back to back; per-step
 time = summary.json train_s / steps (the grain path's train_s includes waiting for its batches).
@@ -53,9 +53,9 @@ def fake_jpegs(data_dir: str, n: int) -> None:
             return tfds.core.DatasetInfo(builder=self, features=features, disable_shuffling=True)
 
         def _split_generators(self, dl_manager):
-            return {"train": self._gen(n), "validation": self._gen(8)}
+            return {"train": self._generate_examples(n), "validation": self._generate_examples(8)}
 
-        def _gen(self, count):
+        def _generate_examples(self, count):
             for i in range(count):
                 yield i, {"image": PIL.Image.fromarray(photo()), "label": i % 1000, "file_name": f"{i}.JPEG"}
 

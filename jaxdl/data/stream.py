@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import threading
 
 import numpy as np
 
@@ -30,6 +31,7 @@ from jaxdl.errors import UserError
 IMAGES = ("cifar10", "cifar100", "fashion_mnist", "kmnist", "mnist", "svhn_cropped")
 STREAMABLE = (*IMAGES, "imagenet2012")
 _ORDER, _AUGMENT = 0x6F72, 0x6175  # folded into the data key: epoch orders apart from augmentation draws
+_OPENING = threading.Lock()  # one data source opened at a time in each process
 
 
 def streamable(name: str) -> bool:
@@ -153,9 +155,10 @@ class _Examples:
 
     @property
     def source(self):
-        if self._source is None:
-            self._source = _builder(self.spec.name, self.spec.data_dir).as_data_source(
-                split=self.spec.splits[self.split])
+        with _OPENING:  # Grain's reader threads ask at once; two threads building TFDS's builder deadlocked
+            if self._source is None:
+                self._source = _builder(self.spec.name, self.spec.data_dir).as_data_source(
+                    split=self.spec.splits[self.split])
         return self._source
 
     def order(self, epoch: int) -> np.ndarray:
