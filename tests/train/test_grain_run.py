@@ -119,7 +119,8 @@ def test_imagenet_resnet50_config_trains_on_the_grain_path(tmp_path):
     c = load_config(os.path.join(ROOT, "experiments", "configs", "imagenet_resnet50.py"))
     apply_overrides(c, [("data_dir", data_dir), ("dataset.image_size", "32"), ("dataset.workers", "0"),
                         ("batch_size", "4"), ("steps", "4"), ("log_every", "2"), ("eval_every", "4"),
-                        ("checkpoint_every", "4"), ("eval_batch_size", "4"), ("model.num_filters", "8"),
+                        ("checkpoint_every", "4"), ("eval_batch_size", "4"),
+                        ("model", "{'name': 'resnet50', 'num_filters': 8}"),
                         ("dtype", "'float32'")])
     summary = train_and_evaluate(c, str(tmp_path / "run"), quiet=True, plots=False)
     assert summary["data"]["pipeline"] == "grain"
