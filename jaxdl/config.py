@@ -29,7 +29,9 @@ def base_config() -> ml_collections.ConfigDict:
     c.seed = 0
     c.replicas = 1  # seeds trained together in one vmapped program
     c.sweep = sweep_dict()  # crossed with seeds: replicas * prod(len(values)) members
-    c.dataset = ml_collections.ConfigDict(dict(name="mnist1d"))
+    # pipeline: "device" (the split on the device) | "grain" (streamed) | "auto": "grain" for splits larger
+    # than device_budget_gb decoded; workers: Grain's decoding processes (jaxdl/data/pipeline.py)
+    c.dataset = ml_collections.ConfigDict(dict(name="mnist1d", pipeline="auto", device_budget_gb=4.0, workers=2))
     c.data_dir = ""  # TFDS data dir; "" means $JAXDL_DATA_DIR, else ~/tensorflow_datasets
     c.model = ml_collections.ConfigDict(dict(name="mlp"))  # name + keyword arguments of the model
     # name + every task's keys (each task reads only its own; set them one by one, c.task.name = "vae", so the

@@ -50,7 +50,7 @@ def test_bad_input_is_one_line_exit_2_nothing_written(case, tmp_path, capsys):
 
 @pytest.mark.parametrize("override, message", [
     ("--config.dataset.augmnt={'flip': True}", "unknown config key: dataset.augmnt (did you mean 'augment'?)"),
-    ("--config.dataset.max_len=5", "unknown config key: dataset.max_len; dataset 'mnist1d' takes name, augment, holdout"),
+    ("--config.dataset.max_len=5", "unknown config key: dataset.max_len; dataset 'mnist1d' takes name, augment"),
     ("--config.dataset={'name': 'mnist1d', 'augmnt': {}}", "unknown config key: dataset.augmnt (did you mean"),
 ])
 def test_unknown_dataset_key_is_named_like_any_config_key(override, message, tmp_path, capsys):

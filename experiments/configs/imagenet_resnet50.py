@@ -16,6 +16,7 @@ from jaxdl.config import base_config
 def get_config():
     c = base_config()
     c.dataset.name = "imagenet2012"
+    c.dataset.pipeline = "grain"  # streamed: random-resized crop + flip in Grain's workers (what "auto" picks too)
     c.model = dict(name="resnet50")
     c.task.label_smoothing = 0.1
     c.optimizer.name = "nesterov"

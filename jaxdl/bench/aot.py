@@ -37,6 +37,7 @@ import numpy as np
 from jaxdl.bench import gpu_target
 from jaxdl.bench.peaks import CHIPS, GPUS, Chip
 from jaxdl.data.dataset import Dataset
+from jaxdl.data.pipeline import reader_options
 from jaxdl.data.synthetic import synthetic_dataset
 from jaxdl.errors import UserError
 from jaxdl.models import built_for
@@ -134,7 +135,7 @@ def shaped_dataset(config: ml_collections.ConfigDict) -> Dataset:
     """Synthetic splits of one global batch (the least build_experiment accepts) as broadcast views of one
     example: the shapes and dtypes a compile needs, without the host memory (ImageNet at batch 32768: 5 GB).
     jaxdl holds the training split whole on every device, so the compiled chunk's arguments include it."""
-    options = {k: v for k, v in config.dataset.items() if k != "name"}
+    options = reader_options(config.dataset)
     one = synthetic_dataset(config.dataset.name, 1, num_test=1, **options)
 
     def widen(split, n):

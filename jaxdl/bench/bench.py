@@ -17,6 +17,7 @@ import ml_collections
 
 from jaxdl.bench.measure import make_reference_chunk, spread, step_flops, time_interleaved
 from jaxdl.bench.peaks import peak_flops
+from jaxdl.data.pipeline import reader_options
 from jaxdl.data.synthetic import synthetic_dataset
 from jaxdl.errors import UserError
 from jaxdl.train.loop import compiler_options, init_states, make_programs
@@ -76,7 +77,7 @@ def bench(config: ml_collections.ConfigDict, replicas: int | None = None, steps:
     if config.dataset.get("holdout"):  # synthetic data, nothing to hold out; the step is the same
         config.dataset.holdout = 0
     num_train = max(config.batch_size * 8, config.batch_size)
-    options = {key: v for key, v in config.dataset.items() if key != "name"}  # e.g. a translation's max_len
+    options = reader_options(config.dataset)  # e.g. a translation's max_len
     with section(timings, "data"):
         dataset = synthetic_dataset(config.dataset.name, num_train, num_test=config.batch_size, **options)
     with section(timings, "setup"):

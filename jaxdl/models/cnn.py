@@ -30,7 +30,8 @@ class ConvNet(nn.Module):
     A missing channel axis is added. Layer i is `conv(channels[i], kernel_sizes[i], strides[i], padding)`,
     then (if `norm` is "batch") BatchNorm, then the activation, then (if `pool` != "none") a window-2
     stride-2 max/avg pool. The head is "flatten" (all positions and channels) or "mean" (global average over
-    positions), then `hidden` dense layers with the activation and dropout, then the linear classifier. Convs have biases, except before BatchNorm
+    positions), then `hidden` dense layers with the activation and dropout, then the linear classifier. Convs have
+    biases, except before BatchNorm
     (momentum 0.9, eps 1e-5; running statistics in 'batch_stats', used when `train=False`). `feature_dropout`
     drops the head's input features (after flatten / mean), `dropout` the output of every hidden layer.
 

@@ -63,7 +63,8 @@ def from_config(config, dataset) -> VAETask:
     model = build_model_from_config(config.model, dtype=config.dtype, image_shape=dataset.input_shape,
                                     likelihood=t.likelihood)
     return VAETask(model, make_optimizer(config.optimizer, config.steps), obs_std=float(t.obs_std),
-                   binarize=_binarize_mode(t.binarize), iw_samples=iw, artifacts=generative.ArtifactSettings.from_config(config, dataset))
+                   binarize=_binarize_mode(t.binarize), iw_samples=iw,
+                   artifacts=generative.ArtifactSettings.from_config(config, dataset))
 
 
 class VAETask:

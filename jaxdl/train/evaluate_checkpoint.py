@@ -6,7 +6,6 @@ import json
 import os
 from typing import Any
 
-import jax
 import ml_collections
 
 from jaxdl.config import config_from_json
@@ -15,7 +14,8 @@ from jaxdl.errors import UserError
 from jaxdl.models import import_model, is_import_path
 from jaxdl.sweeps import point_stats
 from jaxdl.train.checkpoint import Checkpoints
-from jaxdl.train.loop import diverged_mask, init_states, make_programs, pad_for_eval
+from jaxdl.train.feed import evaluate_all, make_feed
+from jaxdl.train.loop import diverged_mask, init_states, make_programs
 from jaxdl.train.rundir import write_json
 from jaxdl.train.setup import build_experiment
 from jaxdl.train.summary import masked
@@ -60,7 +60,7 @@ def restore_run(workdir: str, step: int | None = None):
         exp = build_experiment(config)
     programs = make_programs(exp, config.log_every)
     states, data_keys = init_states(exp, programs)
-    template = {"states": states, "data_keys": data_keys}
+    template = {"states": states, "data_keys": data_keys, **make_feed(exp).checkpoint_template()}
     if step is None:
         tree, step = checkpoints.restore_latest(template, move_damaged=False)
     else:
@@ -81,9 +81,12 @@ def evaluate_workdir(workdir: str, step: int | None = None) -> dict[str, Any]:
     Bad input raises UserError, nothing written.
     """
     exp, programs, states, step, path = restore_run(workdir, step)
-    config = exp.config
-    batches = jax.device_put(pad_for_eval(exp.dataset.test, config.eval_batch_size))
-    sums = jax.device_get(programs.evaluate(states, batches))
+    feed = make_feed(exp)  # the test split as the run evaluated it: on the device, or streamed by Grain
+    try:
+        feed.start_eval()
+        sums = evaluate_all(programs.evaluate, states, feed)
+    finally:
+        feed.close()
     diverged = diverged_mask(states, step)
     metrics = masked(exp.task.summarize(sums), diverged)
     replicas = [dict(index=r.index, seed=r.seed, hparams=r.hparams,

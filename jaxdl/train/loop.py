@@ -71,7 +71,7 @@ def _identity(batch: Batch) -> Batch:
 
 def make_train_chunk(task: Task, batch_size: int, num_train: int, length: int, shuffle: bool = True,
                      constrain: Callable[[Batch], Batch] = _identity, augment: Callable | None = None, *,
-                     guarded: bool) -> Callable:
+                     guarded: bool, fed: bool = False) -> Callable:
     """One replica's chunk of `length` steps. guarded=True: `chunk(state, data, start, data_key) -> (state,
     metrics)` through `guarded_step`; guarded=False: `train_step` alone, `-> (state, metrics, finite)`,
     finite bool []: every loss of the chunk and the final state are finite.
@@ -83,6 +83,8 @@ def make_train_chunk(task: Task, batch_size: int, num_train: int, length: int, s
     replica stays frozen in the guarded chunk. `constrain` places each batch [B, ...] (jaxdl.train.mesh:
     split over "data"). `augment(batch, key) -> batch` (jaxdl.data.augment) transforms each gathered batch
     with the key `augment_key(data_key, step)`: its own draw per replica and step, the same on a rerun.
+    fed=True (the grain pipeline, jaxdl/train/feed.py): data holds the chunk's batches [length, B, ...], step i
+    of the chunk trains on batch i (shuffle, num_train and data_key's order unused: the host fed the order).
     """
     steps_per_epoch = num_train // batch_size
 
@@ -92,11 +94,13 @@ def make_train_chunk(task: Task, batch_size: int, num_train: int, length: int, s
         return jax.random.permutation(jax.random.fold_in(data_key, step // steps_per_epoch), num_train)
 
     def chunk(state: TrainState, data: Batch, start: jax.Array, data_key: jax.Array):
-        def body(carry, step):
+        def body(carry, xs):
             state, perm = carry
-            perm = jax.lax.cond(step % steps_per_epoch == 0, lambda: order(data_key, step), lambda: perm)
-            idx = jax.lax.dynamic_slice_in_dim(perm, (step % steps_per_epoch) * batch_size, batch_size)
-            batch = jax.tree_util.tree_map(lambda a: jnp.take(a, idx, axis=0), data)
+            step, batch = xs
+            if not fed:
+                perm = jax.lax.cond(step % steps_per_epoch == 0, lambda: order(data_key, step), lambda: perm)
+                idx = jax.lax.dynamic_slice_in_dim(perm, (step % steps_per_epoch) * batch_size, batch_size)
+                batch = jax.tree_util.tree_map(lambda a: jnp.take(a, idx, axis=0), data)
             if augment is not None:
                 batch = augment(batch, augment_key(data_key, step))
             batch = constrain(batch)
@@ -107,7 +111,8 @@ def make_train_chunk(task: Task, batch_size: int, num_train: int, length: int, s
             return (state, perm), metrics
 
         steps = start + jnp.arange(length, dtype=jnp.int32)
-        (state, _), metrics = jax.lax.scan(body, (state, order(data_key, start)), steps)
+        first = jnp.zeros((), jnp.int32) if fed else order(data_key, start)
+        (state, _), metrics = jax.lax.scan(body, (state, first), (steps, data if fed else None))
         if guarded:
             return state, metrics
         finite = jnp.all(jnp.isfinite(metrics["loss"])) & all_finite((state.params, state.model_state,
@@ -175,10 +180,11 @@ def make_programs(exp: Experiment, length: int) -> Programs:
         state = task.init(key, example)
         return state.replace(opt_state=set_hyperparams(state.opt_state, hp)) if hp else state
 
+    fed = exp.pipeline == "grain"  # batches come from the host, augmented there (jaxdl/train/feed.py)
     chunk_args = (task, cfg.batch_size, exp.dataset.num_train, length, cfg.shuffle, place.constrain_batch,
-                  make_augment(exp.augment))
-    guarded = make_train_chunk(*chunk_args, guarded=True)
-    unguarded = make_train_chunk(*chunk_args, guarded=False)
+                  None if fed else make_augment(exp.augment))
+    guarded = make_train_chunk(*chunk_args, guarded=True, fed=fed)
+    unguarded = make_train_chunk(*chunk_args, guarded=False, fed=fed)
     evaluate = make_evaluate(task, constrain=place.constrain_batch)
     vmap = functools.partial(jax.vmap, spmd_axis_name=place.replica_axis)
     per, rep = place.per_replica, place.replicated  # None without a mesh

@@ -29,17 +29,19 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from jaxdl.config import to_json
+from jaxdl.data.pipeline import reader_options
 from jaxdl.data.record import data_record
 from jaxdl.errors import Interrupted, Preempted, StorageError, UserError
 from jaxdl.models import import_root
 from jaxdl.runs import load_run
 from jaxdl.sweeps import points
 from jaxdl.train.checkpoint import Checkpoints
-from jaxdl.train.loop import diverged_mask, init_states, make_programs, pad_for_eval
+from jaxdl.train.feed import evaluate_all, make_feed
+from jaxdl.train.loop import diverged_mask, init_states, make_programs
 from jaxdl.train.mesh import agree, fetch, is_primary, sync
 from jaxdl.train.preemption import StopRequest, stop_if_signalled
 from jaxdl.train.rundir import MetricsLog, NullLog, environment, finished_summary, prepare_workdir, write_json
-from jaxdl.train.setup import build_experiment, dataset_options
+from jaxdl.train.setup import build_experiment
 from jaxdl.train.state import TrainState
 from jaxdl.train.summary import masked, run_summary
 from jaxdl.train.timings import Timings, add_up
@@ -115,12 +117,16 @@ def _train_and_evaluate(config, workdir, quiet, overwrite, tensorboard, dataset,
         # --------------------------------------------------------------------------------------------------
         with timings("setup"):
             states, data_keys = init_states(exp, programs)
+            feed = make_feed(exp)  # what a chunk's data is: the split on the device, or Grain's batches
+            cleanup.callback(feed.close)
         with timings("checkpoints"):
-            restored = checkpoints.restore_latest({"states": states, "data_keys": data_keys}) if resuming else None
+            template = {"states": states, "data_keys": data_keys, **feed.checkpoint_template()}
+            restored = checkpoints.restore_latest(template) if resuming else None
         step = 0
         if restored is not None:
             tree, step = restored
             states, data_keys, step = tree["states"], tree["data_keys"], int(step)
+            feed.restore(tree)
         finished = finished_summary(workdir, step) if step == cfg.steps else None
         if finished is not None:  # a rerun of a completed run (its newest good checkpoint is the end): left alone
             if not quiet and primary:
@@ -138,7 +144,7 @@ def _train_and_evaluate(config, workdir, quiet, overwrite, tensorboard, dataset,
                 else:
                     env = environment([r.__dict__ for r in exp.replicas], place.shape, import_root(cfg.model.name))
                     # what eval and restore_run check
-                    env["data"] = data_record(cfg.dataset.name, cfg.data_dir, dataset_options(cfg))
+                    env["data"] = data_record(cfg.dataset.name, cfg.data_dir, reader_options(cfg.dataset))
                     write_json(os.path.join(workdir, "env.json"), env)
                 if hasattr(exp.dataset, "write_artifacts"):  # e.g. a text dataset's vocabulary, for later evaluation
                     exp.dataset.write_artifacts(workdir)
@@ -154,12 +160,12 @@ def _train_and_evaluate(config, workdir, quiet, overwrite, tensorboard, dataset,
         # --------------------------------------------------------------------------------------------------
         t_start = time.perf_counter()  # summary.json's wall_s: from here to the end of training
         with timings("data"):
-            train_data = place.put(exp.dataset.train, place.replicated)
-            test_batches = place.put(pad_for_eval(exp.dataset.test, cfg.eval_batch_size), place.replicated)
-        evaluate = programs.evaluate.lower(states, test_batches).compile()
+            feed.start(step)
+        evaluate = programs.evaluate.lower(states, feed.test_like()).compile()
         diverged, unguarded = diverged_mask(states, step), programs.unguarded_chunk
         if step < cfg.steps and not diverged.any():
-            unguarded = programs.unguarded_chunk.lower(states, train_data, place.scalar(0), data_keys).compile()
+            unguarded = programs.unguarded_chunk.lower(states, feed.train_like(cfg.log_every), place.scalar(0),
+                                                       data_keys).compile()
 
         # --------------------------------------------------------------------------------------------------
         # The chunk loop: train a chunk, log it, note diverged replicas, evaluate, checkpoint, stop on a signal.
@@ -182,6 +188,8 @@ def _train_and_evaluate(config, workdir, quiet, overwrite, tensorboard, dataset,
             while step < cfg.steps and not diverged.all():
                 chunks = (unguarded, programs.guarded_chunk) if step + cfg.log_every <= cfg.steps else (
                     tail_programs.unguarded_chunk, tail_programs.guarded_chunk)
+                with timings("data"):  # the grain pipeline's batches for this chunk (the device path: at hand)
+                    train_data = feed.train(min(cfg.log_every, cfg.steps - step))
                 with timings("train"):
                     states, metrics = train_chunk(*chunks, states, train_data, place.scalar(step), data_keys,
                                                   bool(diverged.any()))
@@ -203,7 +211,7 @@ def _train_and_evaluate(config, workdir, quiet, overwrite, tensorboard, dataset,
                     break  # nothing left to train; the last good checkpoint stays the newest
                 if step % cfg.eval_every == 0 or step == cfg.steps:
                     with timings("eval"):
-                        last_eval_sums = fetch(evaluate(states, test_batches))
+                        last_eval_sums = evaluate_all(evaluate, states, feed)
                         last_eval = masked(task.summarize(last_eval_sums), diverged)
                     with timings("files"):
                         log.write(step, "test", last_eval)
@@ -214,7 +222,7 @@ def _train_and_evaluate(config, workdir, quiet, overwrite, tensorboard, dataset,
                                 task.write_artifacts(local, step, workdir, final=step == cfg.steps)
                 if step % (cfg.checkpoint_every or cfg.eval_every) == 0 or step == cfg.steps or signum:
                     with timings("checkpoints"):
-                        checkpoints.save(step, {"states": states, "data_keys": data_keys})
+                        checkpoints.save(step, {"states": states, "data_keys": data_keys, **feed.checkpoint_tree()})
                 bar.update(n)
                 loss = point_losses(metrics["loss"].mean(axis=1), groups)  # the chunk's mean, per sweep point
                 rate = (step - first_step) / max(timings.seconds["train"], 1e-9)  # this segment's, compiles left out
@@ -234,7 +242,7 @@ def _train_and_evaluate(config, workdir, quiet, overwrite, tensorboard, dataset,
         last_eval = masked(last_eval, diverged)
         if not last_eval and not diverged.all():  # resumed at the very end: the final evaluation is recomputed
             with timings("eval"):
-                last_eval_sums = fetch(evaluate(states, test_batches))
+                last_eval_sums = evaluate_all(evaluate, states, feed)
                 last_eval = masked(task.summarize(last_eval_sums), diverged)
         wall_s = time.perf_counter() - t_start
         with timings("checkpoints"):
@@ -247,6 +255,7 @@ def _train_and_evaluate(config, workdir, quiet, overwrite, tensorboard, dataset,
 
                 figures.learning_curves(load_run(workdir))  # the curves need metrics.jsonl and env.json only
         summary = run_summary(exp.replicas, step, first_step, diverged, diverged_at, last_eval, last_eval_sums)
+        summary["data"] = {"pipeline": feed.pipeline, "batches": feed.stream_note}
         # the timings of every segment, this one's complete now: summary.json is written once, with them
         summary.update(_end_segment(workdir, env, timings, first_step, step, wall_s=wall_s))
         if primary:

@@ -18,6 +18,8 @@ from jaxdl.config import did_you_mean
 from jaxdl.data import Dataset, load_dataset, resolve_data_dir
 from jaxdl.data.augment import parse_augment
 from jaxdl.data.load import dataset_options_of
+from jaxdl.data.pipeline import TRAINER_KEYS, check_pipeline, choose_pipeline, reader_options
+from jaxdl.data.stream import open_streamed
 from jaxdl.errors import UserError
 from jaxdl.models import DTYPES, MODELS, is_import_path, model_defaults
 from jaxdl.tasks import build_task
@@ -34,6 +36,7 @@ class Experiment:
     replicas: list[Replica]
     placement: Placement = dataclasses.field(default_factory=Placement)  # devices and shardings
     augment: dict = dataclasses.field(default_factory=dict)  # training-batch ops (jaxdl.data.augment)
+    pipeline: str = "device"  # "device" | "grain": what feeds the compiled step (jaxdl/data/pipeline.py)
 
     def example_batch(self) -> dict[str, np.ndarray]:
         """The first batch_size training examples: shapes for init, never trained on as such."""
@@ -54,19 +57,11 @@ def _check_positive_ints(config: ml_collections.ConfigDict) -> None:
                         f"log_every ({config.log_every})")
 
 
-DATASET_KEYS = ("name", "augment", "holdout")  # config.dataset's keys of the trainer's; the others are the reader's
-
-
-def dataset_options(config: ml_collections.ConfigDict) -> dict:
-    """The reader's options in config.dataset (e.g. a text dataset's max_len): all but DATASET_KEYS."""
-    return {k: v for k, v in config.dataset.items() if k not in DATASET_KEYS}
-
-
 def check_dataset_keys(config: ml_collections.ConfigDict) -> None:
     """UserError in one line, as for any unknown config key, for a config.dataset key that neither the
     trainer nor the dataset's reader takes (a near miss gets "did you mean")."""
-    takes = (*DATASET_KEYS, *dataset_options_of(config.dataset.name))
-    for key in sorted(dataset_options(config)):
+    takes = (*TRAINER_KEYS, *dataset_options_of(config.dataset.name))
+    for key in sorted(reader_options(config.dataset)):
         if key not in takes:
             hint = did_you_mean(key, takes) or f"; dataset {config.dataset.name!r} takes {', '.join(takes)}"
             raise UserError(f"unknown config key: dataset.{key}{hint}")
@@ -124,10 +119,20 @@ def build_experiment(config: ml_collections.ConfigDict, dataset: Dataset | None 
         raise UserError(f"unknown dtype {config.dtype!r}; choose one of {', '.join(DTYPES)}")
     replicas = layout(config)
     placement = build_placement(config, len(replicas), devices)
+    pipeline = "device"
     if dataset is None:
         check_dataset_keys(config)
+        options = reader_options(config.dataset)  # e.g. a text dataset's max_len
         with section(timings, "data"):
-            dataset = load_dataset(config.dataset.name, config.data_dir, **dataset_options(config))
+            pipeline = choose_pipeline(config)
+            if pipeline == "grain":  # a preview only: the splits are streamed (jaxdl/train/feed.py)
+                dataset = open_streamed(config.dataset.name, config.data_dir, options, config.batch_size)
+            else:
+                dataset = load_dataset(config.dataset.name, config.data_dir, **options)
+    else:
+        check_pipeline(config.dataset)
+    if config.dataset.get("holdout") and pipeline == "grain":
+        raise UserError("dataset.holdout is for the device pipeline; set --config.dataset.pipeline=device")
     dataset = dataset.hold_out(config.dataset.get("holdout", 0))  # a validation split in place of test
     num_train = dataset.num_train
     if config.batch_size > num_train:
@@ -135,7 +140,7 @@ def build_experiment(config: ml_collections.ConfigDict, dataset: Dataset | None 
                         f"of {config.dataset.name} ({num_train} examples)")
     augment = parse_augment(config.dataset.get("augment"), dataset)
     task = build_task(config, dataset)
-    exp = Experiment(config, dataset, task, replicas, placement, augment)
+    exp = Experiment(config, dataset, task, replicas, placement, augment, pipeline)
     try:  # shapes only: surfaces a model that cannot take this dataset's inputs before any file is written
         jax.eval_shape(task.init, jax.random.PRNGKey(0), exp.example_batch())
     except UserError:

@@ -86,7 +86,8 @@ def test_importance_weighted_nll_converges_to_the_exact_nll_and_bounds_it():
     # averaged over keys: -log p(x) <= IW(k = 100) <= IW(k = 10) <= IW(k = 1) = negative ELBO (Monte Carlo)
     keys = jax.random.split(jax.random.PRNGKey(1), 2000)
     means = {k: np.asarray(jax.jit(jax.vmap(lambda key, k=k: importance_weighted_nll(
-        decode, x, mean, logvar, key, k, "bernoulli")))(keys[:n]).mean(0)) for k, n in ((1, 2000), (10, 1000), (100, 500))}
+        decode, x, mean, logvar, key, k, "bernoulli")))(keys[:n]).mean(0))
+        for k, n in ((1, 2000), (10, 1000), (100, 500))}
     z = mean + jnp.exp(0.5 * logvar) * jax.vmap(lambda k: jax.random.normal(k, mean.shape))(keys)  # [2000, 2, 1]
     rec = jax.vmap(lambda zz: negative_elbo(x, decode(zz), mean, logvar, "bernoulli")["reconstruction"])(z)
     negative_elbo_mc = np.asarray(rec.mean(0) + elbo)
