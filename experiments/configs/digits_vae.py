@@ -19,7 +19,7 @@ def get_config():
     c.dataset.name = "digits"
     c.model = dict(name="vae", architecture="mlp", latent_dim=8, hidden=(256,))
     c.task.update(name="vae", likelihood="gaussian", obs_std=0.1, binarize="none", num_samples=1000,
-                  quality_score=True, scorer_steps=1000)
+                  quality_score=True)
     c.optimizer.learning_rate = 1e-3
     c.batch_size = 64
     c.steps = 3000

@@ -3,7 +3,8 @@
     jaxdl train --config experiments/configs/mnist1d_cnn.py --workdir runs/mnist1d_cnn --config.replicas=5
 
 Measured on a shared 2-core CPU (2026-12-02): this command, i.e. `make demo` (the 5 replicas split over the
-two host devices): mean test accuracy 0.9350 ± 0.0094 over 5 seeds, 12.7 s wall; on one device, as
+two host devices): mean test accuracy 0.9350 ± 0.0094 over 5 seeds, 12.7 s wall (an Intel CPU with AVX-512;
+on an AMD EPYC with AVX2, 16:01 UTC: 0.9372 ± 0.0092, other rounding); on one device, as
 experiments/mnist1d_table.py trains it (2026-11-27): 0.9386 ± 0.0080 (paper: 94%; floor 0.92). Layouts round
 differently and Adam amplifies it; earlier programs of the same model are in experiments/RESULTS.md.
 
