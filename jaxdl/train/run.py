@@ -188,9 +188,9 @@ def _train_and_evaluate(config, workdir, quiet, overwrite, tensorboard, dataset,
             while step < cfg.steps and not diverged.all():
                 chunks = (unguarded, programs.guarded_chunk) if step + cfg.log_every <= cfg.steps else (
                     tail_programs.unguarded_chunk, tail_programs.guarded_chunk)
-                with timings("data"):  # the grain pipeline's batches for this chunk (the device path: at hand)
-                    train_data = feed.train(min(cfg.log_every, cfg.steps - step))
+                # waiting for the grain pipeline's batches is training time: the step stalls on it (device: none)
                 with timings("train"):
+                    train_data = feed.train(min(cfg.log_every, cfg.steps - step))
                     states, metrics = train_chunk(*chunks, states, train_data, place.scalar(step), data_keys,
                                                   bool(diverged.any()))
                     metrics = fetch(metrics)  # also waits for the chunk: the timing is honest
