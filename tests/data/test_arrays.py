@@ -81,7 +81,9 @@ def test_jaxdl_train_reads_an_npz_and_records_its_absolute_path(tmp_path, monkey
                  "--config.dataset.name=arrays", "--config.dataset.path=mine.npz", "--config.eval_batch_size=30"])
     assert code == 0
     config = json.load(open(tmp_path / "run" / "config.json"))
-    assert config["dataset"] == {"name": "arrays", "path": str(tmp_path / "mine.npz")}
+    # name and path as given (the path made absolute), beside the trainer's pipeline keys at their defaults
+    assert config["dataset"] == {"name": "arrays", "path": str(tmp_path / "mine.npz"), "pipeline": "auto",
+                                 "device_budget_gb": 4.0, "workers": 2}
 
 
 @pytest.mark.parametrize("make, message", [
