@@ -55,7 +55,7 @@ def run_family(name: str, overrides: dict, workdir: str) -> dict:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     mode = p.add_mutually_exclusive_group(required=True)
-    mode.add_argument("--write", metavar="FILE", help="record every family's hash into FILE (JSON)")
+    mode.add_argument("--write", metavar="FILE", help="record the families' hashes into FILE (JSON; with --only, other entries are kept)")
     mode.add_argument("--check", metavar="FILE", help="rerun and compare with the record in FILE")
     p.add_argument("--only", nargs="*", default=None, help="these families only")
     args = p.parse_args(argv)
@@ -73,8 +73,11 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 print(f"{name:>22}: {results[name]['sha256'][:16]} ({results[name]['seconds']} s)", flush=True)
     if args.write:
+        # with --only, the other families' entries already in FILE stay as they are
+        kept = json.load(open(args.write)) if args.only and os.path.exists(args.write) else {}
+        kept.update({k: {"sha256": v["sha256"], "lines": v["lines"]} for k, v in results.items()})
         with open(args.write, "w") as f:
-            json.dump({k: {"sha256": v["sha256"], "lines": v["lines"]} for k, v in results.items()}, f, indent=2)
+            json.dump(kept, f, indent=2)
             f.write("\n")
     return 0 if same else 1
 

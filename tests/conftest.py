@@ -54,10 +54,14 @@ def compilation_cache(tmp_path_factory):
     jax.config.update("jax_compilation_cache_dir", path)
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
-    # capped as `jaxdl` caps it, so that every writer keeps the access times its eviction reads
-    jax.config.update("jax_compilation_cache_max_size", jaxdl.platform.CACHE_MAX_BYTES)
+    # uncapped, in this process and in the `jaxdl` subprocesses ($JAX_COMPILATION_CACHE_MAX_SIZE=-1, which
+    # jaxdl keeps): with a cap, JAX's LRU cache lists and stats every entry on each write, and the suite's
+    # thousands of small programs made that quadratic (make test took 5x as long)
+    jax.config.update("jax_compilation_cache_max_size", -1)
     # what `jaxdl` (in-process or a subprocess) caches goes here too, never into the user's cache home
-    old = {k: os.environ.get(k) for k in ("JAXDL_COMPILATION_CACHE", "JAXDL_DATA_CACHE")}
+    old = {k: os.environ.get(k) for k in ("JAXDL_COMPILATION_CACHE", "JAXDL_DATA_CACHE",
+                                          "JAX_COMPILATION_CACHE_MAX_SIZE")}
+    os.environ["JAX_COMPILATION_CACHE_MAX_SIZE"] = "-1"
     os.environ["JAXDL_COMPILATION_CACHE"] = path
     os.environ["JAXDL_DATA_CACHE"] = shared_dir(tmp_path_factory, "decoded")
     yield path

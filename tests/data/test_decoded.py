@@ -42,7 +42,7 @@ def test_decoded_once_then_memory_mapped_and_invalidated_by_a_changed_copy(prepa
 
     # the copy is prepared again (here: its test split replaced by another copy's): a new key, decoded again
     split = next(str(p) for p in (data_dir / "mnist").rglob("mnist-test.array_record*"))
-    replaced = prepare_fake_standard("mnist", tmp_path / "other")  # other random images, same layout
+    replaced = prepare_fake_standard("mnist", tmp_path / "other", seed=1)  # other random images, same layout
     other = next(str(p) for p in (tmp_path / "other" / "mnist").rglob("mnist-test.array_record*"))
     os.replace(other, split)
     changed = load_dataset("mnist", data_dir=str(data_dir))
