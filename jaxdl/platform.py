@@ -14,7 +14,6 @@ deterministic ops, which XLA:CPU ignores. `configure(compilation_cache=True)` (`
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import warnings
 
@@ -42,9 +41,12 @@ _GPU_DETERMINISTIC = "xla_gpu_deterministic_ops"
 # under the user's cache home. Every program is cached, however small or quick to compile: jaxdl's are CPU
 # programs that compile in well under JAX's default 1 s threshold.
 CACHE_ENV = "JAXDL_COMPILATION_CACHE"
-# Its size cap: past it, JAX evicts the least recently used programs (its LRU cache, with the filelock
-# package). jaxdl's CPU programs are 0.3-1 MB each, so 1 GiB holds a thousand or more. A cap the user set in
-# $JAX_COMPILATION_CACHE_MAX_SIZE (bytes; -1: none) is kept.
+# Its size cap, applied once per process when the cache is turned on: past it, the least recently used
+# programs go (`trim_compilation_cache`). jaxdl's CPU programs are 0.3-1 MB each, so 1 GiB holds a thousand or
+# more. Not JAX's own cap (jax_compilation_cache_max_size): its LRU cache lists and reads every entry's access
+# time on each write, 0.9 s per write at 1,000 entries and 5 s at 5,000 on this 2-core machine
+# (experiments/RESULTS.md). A cap the user set in $JAX_COMPILATION_CACHE_MAX_SIZE (bytes; -1: none) is JAX's,
+# and kept.
 CACHE_MAX_BYTES = 1 << 30
 _MAX_SIZE_ENV = "JAX_COMPILATION_CACHE_MAX_SIZE"
 
@@ -98,8 +100,8 @@ def default_compilation_cache() -> str:
 
 
 def use_compilation_cache(on: bool) -> str | None:
-    """Turn JAX's persistent compilation cache on (every program cached, at most CACHE_MAX_BYTES unless
-    $JAX_COMPILATION_CACHE_MAX_SIZE says otherwise) or off; returns its directory, None when off. On:
+    """Turn JAX's persistent compilation cache on (every program cached; trimmed to CACHE_MAX_BYTES now,
+    unless $JAX_COMPILATION_CACHE_MAX_SIZE sets JAX's own cap) or off; returns its directory, None when off. On:
     $JAXDL_COMPILATION_CACHE, else the directory JAX has already (the user's $JAX_COMPILATION_CACHE_DIR), else
     `default_compilation_cache()`. Call it before the process's first compile: JAX decides once, then,
     whether a process uses the cache."""
@@ -115,16 +117,67 @@ def use_compilation_cache(on: bool) -> str | None:
     jax.config.update("jax_compilation_cache_dir", path)
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
-    # JAX refuses a capped cache without filelock (a venv from before the dependency): uncapped, as before
-    if _MAX_SIZE_ENV not in os.environ and importlib.util.find_spec("filelock") is not None:
-        jax.config.update("jax_compilation_cache_max_size", CACHE_MAX_BYTES)
-    if jax.config.jax_compilation_cache_max_size != -1:
-        _stamp_access_times(path)
+    if _MAX_SIZE_ENV in os.environ:  # the user's cap: JAX's LRU cache, which needs every entry's access time
+        if jax.config.jax_compilation_cache_max_size != -1:
+            _stamp_access_times(path)
+    else:
+        jax.config.update("jax_compilation_cache_max_size", -1)
+        _trim_daily(path)
     return path
 
 
+_TRIMMED = ".jaxdl-trimmed"  # in the cache directory: its mtime is the last trim's time
+
+
+def _trim_daily(path: str) -> None:
+    """`trim_compilation_cache` to CACHE_MAX_BYTES at most once a day per cache: listing thousands of entries
+    takes 0.03-0.4 s (idle to loaded 2-core machine), too much for every run's start; between two trims the
+    cache outgrows its cap by a day's new programs at most."""
+    import time
+
+    stamp = os.path.join(path, _TRIMMED)
+    try:
+        if time.time() - os.stat(stamp).st_mtime < 24 * 3600:
+            return
+    except OSError:  # never trimmed, or no cache yet
+        pass
+    trim_compilation_cache(path, CACHE_MAX_BYTES)
+    try:
+        with open(stamp, "w"):
+            pass
+    except OSError:  # no cache directory yet (JAX creates it at the first write), or read-only
+        pass
+
+
+def trim_compilation_cache(path: str, max_bytes: int) -> list[str]:
+    """Remove the least recently used programs ("<key>-cache" files, by access time, else modification time)
+    from the cache at `path` until the rest take at most `max_bytes`; returns the removed keys. A missing or
+    read-only cache is left as it is. One directory listing per process: a few ms for thousands of entries."""
+    stats = []
+    try:
+        for entry in os.scandir(path):
+            if entry.name.endswith("-cache"):
+                st = entry.stat()
+                stats.append((max(st.st_atime_ns, st.st_mtime_ns), st.st_size, entry.name[:-len("-cache")]))
+    except OSError:  # no cache yet, or an entry removed meanwhile: trim next time
+        return []
+    total, removed = sum(size for _, size, _ in stats), []
+    for _, size, key in sorted(stats):
+        if total <= max_bytes:
+            break
+        try:
+            os.remove(os.path.join(path, key + "-cache"))
+        except OSError:  # removed meanwhile, or read-only
+            continue
+        if os.path.exists(os.path.join(path, key + "-atime")):  # JAX's own LRU cache wrote it (a user's cap)
+            os.remove(os.path.join(path, key + "-atime"))
+        total -= size
+        removed.append(key)
+    return removed
+
+
 def _stamp_access_times(path: str) -> None:
-    """Give each entry of a cache written without a cap (no "<key>-atime" file beside "<key>-cache") its
+    """Give each entry of a cache written without JAX's cap (no "<key>-atime" file beside "<key>-cache") its
     modification time as last access: JAX's eviction reads every entry's, and fails on one that has none."""
     try:
         names = set(os.listdir(path))

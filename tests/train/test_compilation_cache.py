@@ -59,35 +59,40 @@ def test_where_the_cache_is_and_turning_it_off(monkeypatch, tmp_path):
             jax.config.update(name, value)
 
 
-def test_the_cache_is_capped_and_an_uncapped_one_gets_the_access_times_eviction_reads(monkeypatch, tmp_path):
+def test_the_cache_is_trimmed_to_its_cap_least_recently_used_first(monkeypatch, tmp_path):
+    """When the cache is turned on, at most once a day: JAX's own cap stays off (its LRU cache lists the whole
+    cache on every write); a cap the user set for JAX is JAX's, with the access times its eviction reads."""
     names = ("jax_enable_compilation_cache", "jax_compilation_cache_dir", "jax_compilation_cache_max_size")
     session = {name: getattr(jax.config, name) for name in names}  # conftest's: given back below
-    old = tmp_path / "old"  # written by a run without a cap: programs, no access times
-    old.mkdir()
-    (old / "jit_f-1234-cache").write_bytes(b"x" * 10)
+    cache = tmp_path / "xla"
+    cache.mkdir()
+    for i, name in enumerate(["jit_old", "jit_mid", "jit_new"]):  # 40 bytes each, last used in this order
+        (cache / f"{name}-cache").write_bytes(b"x" * 40)
+        os.utime(cache / f"{name}-cache", ns=(10**18 + i * 10**9,) * 2)
+    (cache / "jit_old-atime").write_bytes(b"\0" * 8)  # from JAX's own LRU cache: goes with its entry
     try:
         monkeypatch.delenv("JAX_COMPILATION_CACHE_MAX_SIZE", raising=False)
-        monkeypatch.setenv(platform.CACHE_ENV, str(old))
-        assert platform.use_compilation_cache(True) == str(old)
-        assert jax.config.jax_compilation_cache_max_size == platform.CACHE_MAX_BYTES == 1 << 30
-        assert sorted(os.listdir(old)) == ["jit_f-1234-atime", "jit_f-1234-cache"]
-        monkeypatch.setenv("JAX_COMPILATION_CACHE_MAX_SIZE", "-1")  # the user's cap (here: none) is kept
-        jax.config.update("jax_compilation_cache_max_size", -1)
-        platform.use_compilation_cache(True)
+        monkeypatch.setenv(platform.CACHE_ENV, str(cache))
+        monkeypatch.setattr(platform, "CACHE_MAX_BYTES", 100)
+        assert platform.use_compilation_cache(True) == str(cache)
         assert jax.config.jax_compilation_cache_max_size == -1
+        assert sorted(os.listdir(cache)) == [".jaxdl-trimmed", "jit_mid-cache", "jit_new-cache"]
+        (cache / "jit_more-cache").write_bytes(b"x" * 40)
+        platform.use_compilation_cache(True)  # trimmed today already: left over its cap until tomorrow
+        assert len(os.listdir(cache)) == 4
+        os.utime(cache / ".jaxdl-trimmed", (0, 0))
+        platform.use_compilation_cache(True)
+        assert sorted(os.listdir(cache)) == [".jaxdl-trimmed", "jit_more-cache", "jit_new-cache"]
+        (cache / "jit_mid-cache").write_bytes(b"x" * 40)
+        assert platform.trim_compilation_cache(str(cache), 80) == ["jit_new"]  # the oldest of the three now
+        assert platform.trim_compilation_cache(str(tmp_path / "none"), 0) == []
+
+        monkeypatch.setenv("JAX_COMPILATION_CACHE_MAX_SIZE", "1000")  # the user's cap: JAX's, kept
+        jax.config.update("jax_compilation_cache_max_size", 1000)
+        platform.use_compilation_cache(True)
+        assert jax.config.jax_compilation_cache_max_size == 1000
+        assert sorted(os.listdir(cache)) == [".jaxdl-trimmed", "jit_mid-atime", "jit_mid-cache", "jit_more-atime",
+                                             "jit_more-cache"]
     finally:
         for name, value in session.items():
             jax.config.update(name, value)
-
-
-def test_past_the_cap_jax_evicts_the_least_recently_used_programs(tmp_path):
-    """Six tiny programs (~2.5 kB each) into a cache capped at 6,000 bytes: the oldest go, the newest stays."""
-    code = ("import jax, jax.numpy as jnp\nfrom jaxdl import platform\nplatform.use_compilation_cache(True)\n"
-            "for i in range(4):\n    jax.jit(lambda x, i=i: x * i + jnp.sin(x)).lower(jnp.ones(8)).compile()\n")
-    cache = tmp_path / "xla"
-    env = dict(os.environ, **{platform.CACHE_ENV: str(cache), "JAX_COMPILATION_CACHE_MAX_SIZE": "6000"})
-    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert out.returncode == 0 and "compilation cache" not in out.stderr, out.stderr  # no write failed
-    programs = [p for p in cache.iterdir() if p.name.endswith("-cache")]
-    assert 1 <= len(programs) < 6 and sum(p.stat().st_size for p in programs) <= 6000
-    assert all((cache / (p.name[:-len("cache")] + "atime")).exists() for p in programs)
