@@ -2,11 +2,12 @@
 exponential moving average of its weights, on the same latent draws: one run gives the sample quality over
 training and the EMA's effect on it (the average does not change the training trajectory).
 
-    .venv/bin/python experiments/gan_checkpoint_scores.py W [N]
+    .venv/bin/python experiments/gan_checkpoint_scores.py W [N [STEP ...]]
 
-N samples per checkpoint and generator (default: the run's task.num_samples). Prints one markdown row per
-checkpoint and generator: the CNN scorer's confidence, smallest class share, classifier score and Fréchet
-distance of replica 0 (the real test split's values in the header line).
+N samples per checkpoint, generator and replica (default 0: the run's task.num_samples); STEPs: only those
+checkpoints. Prints one markdown row per
+checkpoint, generator and replica (seed): the CNN scorer's confidence, smallest class share, classifier score
+and Fréchet distance (the real test split's values in the header line).
 """
 
 import copy
@@ -40,30 +41,34 @@ class BatchStatsEMA:
 def main():
     workdir = sys.argv[1]
     steps = Checkpoints(os.path.join(workdir, "checkpoints"), read_only=True).steps()
+    steps = [s for s in steps if str(s) in sys.argv[3:]] if len(sys.argv) > 3 else steps
     rows, batches = [], []
     for step in steps:
         exp, _, states, _, _ = restore_run(workdir, step)
         task = exp.task
-        n = int(sys.argv[2]) if len(sys.argv) > 2 else task.artifacts.num_samples
+        n = int(sys.argv[2]) if len(sys.argv) > 2 and int(sys.argv[2]) else task.artifacts.num_samples
         live = copy.copy(task)
         live.g_ema = 0.0  # a new object: replica_samples' jit does not reuse the EMA program
         generators = [("live", live)]
         if task.g_ema:
             generators += [(f"EMA {task.g_ema}", task), (f"EMA {task.g_ema}, batch statistics", BatchStatsEMA(task))]
         for name, t in generators:
-            rows.append((step, name))
-            batches.append(replica_samples(t, states, n)[0])
+            for r, replica in enumerate(exp.replicas):  # one replica at a time: the samples' memory
+                one = jax.tree_util.tree_map(lambda a, r=r: a[r:r + 1], states)
+                rows.append((step, name, replica.seed))
+                batches.append(replica_samples(t, one, n)[0])
     settings = task.artifacts
     report = sample_quality.report(settings.dataset, np.stack(batches), settings.data_dir, settings.scorer_steps)
     s, r = report["samples"], report["real_test"]
     print(f"real test: confidence {r['classifier_confidence']:.3f}, min class share "
           f"{r['classifier_min_class_share']:.3f}, score {r['classifier_score']:.2f}, "
           f"Fréchet {r['classifier_frechet']:.2f}; scorer test accuracy {report['scorer']['test_accuracy']:.4f}")
-    print("| step | generator | confidence | min class share | classifier score | Fréchet |")
-    print("|---|---|---|---|---|---|")
-    for i, (step, name) in enumerate(rows):
-        print(f"| {step} | {name} | {s['classifier_confidence'][i]:.3f} | {s['classifier_min_class_share'][i]:.3f} | "
-              f"{s['classifier_score'][i]:.2f} | {s['classifier_frechet'][i]:.2f} |", flush=True)
+    print("| step | generator | seed | confidence | min class share | classifier score | Fréchet |")
+    print("|---|---|---|---|---|---|---|")
+    for i, (step, name, seed) in enumerate(rows):
+        print(f"| {step} | {name} | {seed} | {s['classifier_confidence'][i]:.3f} | "
+              f"{s['classifier_min_class_share'][i]:.3f} | {s['classifier_score'][i]:.2f} | "
+              f"{s['classifier_frechet'][i]:.2f} |", flush=True)
 
 
 if __name__ == "__main__":
