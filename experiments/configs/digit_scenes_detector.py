@@ -3,12 +3,15 @@ of batch 32 (9.6 epochs), 3 seeds in one program.
 
     jaxdl train --config experiments/configs/digit_scenes_detector.py --workdir runs/scenes_det --quiet
 
-Measured (2026-12-02 11:15-11:36 UTC, shared 2-core CPU, load 12-20): test mAP@0.5 = 0.843 ± 0.105 (0.919,
-0.694, 0.915), mAP@0.5:0.95 = 0.609 ± 0.076 (0.667, 0.502, 0.657), mean ± std (population) over seeds 0-2;
-1185 s wall (69 s compiling) at 23% of a core under that load, 286 s of CPU (no idle machine was available to
-time it). Seed 1 lags (train loss 0.44 vs 0.17-0.19 at the end) and is still improving. Detections drawn on test
-scenes: plots/detections.png in the run directory. Why 600 steps of batch 32 and lr 3e-3 (cosine): see
-experiments/RESULTS.md, with the run before the CPU ConvTranspose (0.847 ± 0.105, 0.613 ± 0.075).
+Measured (2026-12-07 07:44-07:59 UTC, shared 2-core CPU, load 12.6 at start, 13.2 at the end, commit
+40e4ece + this config): test mAP@0.5 = 0.838 ± 0.107 (0.919, 0.686, 0.909), mAP@0.5:0.95 = 0.610 ± 0.079
+(0.669, 0.498, 0.662), mean ± std (population) over seeds 0-2, within the spread recorded before (0.843 ±
+0.105); 334 s of CPU (/usr/bin/time -v), 850 s wall at 39% of a core under that load (134 s compiling).
+5 min on 2 cores: not shown (no idle machine); 334 CPU s would be 2.8 min split perfectly over both cores.
+Seed 1 lags (train loss 0.44 vs 0.17-0.18 at the end). Detections drawn on test scenes: plots/detections.png
+in the run directory. Why 600 steps of batch 32 and lr 3e-3 (cosine): experiments/RESULTS.md. `mesh =
+{"data": -1}` splits each batch over the host devices, so the 3 replicas are not padded to 4 on 2 cores:
+0.69x the CPU per step, back to back (as for digit_scenes_unet). One evaluation, at the end.
 """
 
 from jaxdl.config import base_config
@@ -25,6 +28,7 @@ def get_config():
     c.batch_size = 32
     c.steps = 600
     c.log_every = 50
-    c.eval_every = 300
-    c.eval_batch_size = 250
+    c.eval_every = 600
+    c.eval_batch_size = 200
+    c.mesh = {"data": -1}
     return c
