@@ -175,7 +175,10 @@ class _Examples:
 
     def read(self, indices) -> list[tuple[np.ndarray, int]]:
         """(image uint8 [H, W, C], label) of each stored example in `indices`, in that order."""
-        records = self.source.__getitems__([int(i) for i in indices])
+        indices = [int(i) for i in indices]
+        if not indices:  # e.g. a process's rows of the last eval batch, all past the end (array_record refuses [])
+            return []
+        records = self.source.__getitems__(indices)
         return [_parse(record, self.spec.input_shape[-1]) for record in records]
 
     def __call__(self, step: int) -> dict[str, np.ndarray]:
