@@ -196,8 +196,9 @@ class _Examples:
         epoch, s = divmod(step, self.steps_per_epoch)
         positions = s * self.batch + rows
         index = self.order(epoch)[positions] if self.shuffle else positions
+        augments = self.train and bool(self.spec.image_size or self.ops)  # a generator costs ~20 us to make
         examples = [self.decode(image, label, np.random.default_rng([*self.key, _AUGMENT, step, int(row)])
-                                if self.train else None)
+                                if augments else None)
                     for (image, label), row in zip(self.read(index), rows, strict=True)]
         return {"inputs": _stack(examples, "inputs", self.spec.input_shape, np.uint8),
                 "label": _stack(examples, "label", (), np.int32)}
