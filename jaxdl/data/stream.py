@@ -196,7 +196,7 @@ class _Examples:
         epoch, s = divmod(step, self.steps_per_epoch)
         positions = s * self.batch + rows
         index = self.order(epoch)[positions] if self.shuffle else positions
-        augments = self.train and bool(self.spec.image_size or self.ops)  # a generator costs ~20 us to make
+        augments = self.train and bool(self.spec.image_size or self.ops)  # a generator only where drawn from
         examples = [self.decode(image, label, np.random.default_rng([*self.key, _AUGMENT, step, int(row)])
                                 if augments else None)
                     for (image, label), row in zip(self.read(index), rows, strict=True)]

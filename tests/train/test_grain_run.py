@@ -38,6 +38,21 @@ def mnist_config(data_dir, pipeline="grain", **overrides):
     return c
 
 
+def config_file(path, data_dir, workers, steps, *lines):
+    """A config file (for `jaxdl train` subprocesses) of a grain run on the fake mnist: an MLP, batch 8, `steps`
+    steps, evaluated every 8; `lines` set more of `c`."""
+    path.write_text(
+        "from jaxdl.config import base_config\n"
+        "def get_config():\n"
+        "    c = base_config()\n"
+        f"    c.dataset.name, c.dataset.pipeline, c.dataset.workers, c.data_dir = 'mnist', 'grain', {workers}, "
+        f"{data_dir!r}\n"
+        "    c.model = dict(name='mlp', hidden_sizes=(16,))\n"
+        f"    c.batch_size, c.steps, c.log_every, c.eval_every, c.eval_batch_size = 8, {steps}, 4, 8, 10\n"
+        + "".join(f"    {line}\n" for line in lines) + "    return c\n")
+    return path
+
+
 def train_losses(workdir):
     rows = [json.loads(line) for line in open(os.path.join(workdir, "metrics.jsonl"))]
     return np.array([r["loss"] for r in rows if r["split"] == "train"])
@@ -73,16 +88,7 @@ def test_auto_streams_only_what_exceeds_the_device_budget(fake_mnist):
 
 def test_kill_9_then_the_same_command_resumes_bitwise(fake_mnist, tmp_path, faulty_train, assert_same_run):
     data_dir, _ = fake_mnist
-    config = tmp_path / "grain_mnist.py"
-    config.write_text(
-        "from jaxdl.config import base_config\n"
-        "def get_config():\n"
-        "    c = base_config()\n"
-        f"    c.dataset.name, c.dataset.pipeline, c.dataset.workers, c.data_dir = 'mnist', 'grain', 1, {data_dir!r}\n"
-        "    c.dataset.augment = {'crop': 2, 'flip': True}\n"
-        "    c.model = dict(name='mlp', hidden_sizes=(16,))\n"
-        "    c.batch_size, c.steps, c.log_every, c.eval_every, c.eval_batch_size = 8, 24, 4, 8, 10\n"
-        "    return c\n")
+    config = config_file(tmp_path / "grain_mnist.py", data_dir, 1, 24, "c.dataset.augment = {'crop': 2, 'flip': True}")
     whole, killed = tmp_path / "whole", tmp_path / "killed"
     out = faulty_train(whole, "none", 0, config=str(config))
     assert out.returncode == 0, out.stderr[-2000:]
@@ -156,16 +162,7 @@ def test_two_processes_read_disjoint_halves_and_train_like_one(fake_mnist, tmp_p
     of each global batch (logged by FAULTY_TRAIN's read hook), together one epoch of the training split and the
     test split, and the run's losses are the one-process grain run's."""
     data_dir, _ = fake_mnist
-    config = tmp_path / "grain_mnist.py"
-    config.write_text(
-        "from jaxdl.config import base_config\n"
-        "def get_config():\n"
-        "    c = base_config()\n"
-        f"    c.dataset.name, c.dataset.pipeline, c.dataset.workers, c.data_dir = 'mnist', 'grain', 0, {data_dir!r}\n"
-        "    c.model = dict(name='mlp', hidden_sizes=(16,))\n"
-        "    c.optimizer.learning_rate = 1e-2\n"
-        "    c.batch_size, c.steps, c.log_every, c.eval_every, c.eval_batch_size = 8, 8, 4, 8, 10\n"
-        "    return c\n")
+    config = config_file(tmp_path / "grain_mnist.py", data_dir, 0, 8, "c.optimizer.learning_rate = 1e-2")
     one = train_and_evaluate(load_config(str(config)), str(tmp_path / "one"), quiet=True, plots=False)
     reads = tmp_path / "reads"
     reads.mkdir()
