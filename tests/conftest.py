@@ -4,6 +4,7 @@ fault injected; "two runs are the same run, bit for bit")."""
 
 import json
 import os
+import socket
 import subprocess
 import sys
 
@@ -135,12 +136,22 @@ def tiny_run(tmp_path_factory, data_dir):
 
 # Runs `jaxdl train` with one fault injected at a deterministic point: argv = KIND STEP jaxdl-args...
 # (KIND "none": no fault; "term_late": SIGTERM as "term_at", one second later). NullLog is the log of the
-# processes other than 0 of a multi-process run.
+# processes other than 0 of a multi-process run. With $JAXDL_TEST_READS set, every batch of records the grain
+# pipeline reads in this process is logged to $JAXDL_TEST_READS/PID.jsonl: {split, shard, shards, indices}.
 FAULTY_TRAIN = """
-import os, signal, sys, time
+import json, os, signal, sys, time
 from jaxdl import cli
+from jaxdl.data import stream
 from jaxdl.train import checkpoint, rundir
 kind, at = sys.argv[1], int(sys.argv[2])
+if os.environ.get("JAXDL_TEST_READS"):
+    read = stream._Examples.read
+    def logged_read(self, indices):
+        indices = [int(i) for i in indices]
+        with open(os.path.join(os.environ["JAXDL_TEST_READS"], f"{os.getpid()}.jsonl"), "a") as f:
+            f.write(json.dumps(dict(split=self.split, shard=self.shard, shards=self.shards, indices=indices)) + "\\n")
+        return read(self, indices)
+    stream._Examples.read = logged_read
 if kind in ("kill_at", "term_at", "term_late"):  # right after the train line of step `at`, before its checkpoint
     sig = signal.SIGKILL if kind == "kill_at" else signal.SIGTERM
     for cls in (rundir.MetricsLog, rundir.NullLog):
@@ -195,6 +206,36 @@ def faulty_train(cli_env):
         return subprocess.run([sys.executable, "-c", FAULTY_TRAIN, kind, str(step), "train", "--config", config,
                                "--workdir", str(workdir), "--quiet"], env=cli_env, cwd=ROOT, capture_output=True,
                               text=True, timeout=600)
+
+    return run
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def two_processes():
+    """`two_processes(env, argv, workdir, kill_at=0, faults=None, config=TINY_RUN_CONFIG, overrides=())`: both
+    processes of one `jaxdl train` run under jax.distributed (gloo), one CPU device each, the batch split over
+    them (mesh {"data": -1}); with kill_at, both SIGKILL themselves after that step's train metrics; `faults`:
+    each process's own (kind, step) of FAULTY_TRAIN, `argv(kind, step)` its argv prefix (faulty_argv).
+    Returns (exit codes, [(stdout, stderr)])."""
+
+    def run(env, argv, workdir, kill_at=0, faults=None, config=TINY_RUN_CONFIG, overrides=()):
+        port, procs = free_port(), []
+        env = dict(env, XLA_FLAGS="--xla_force_host_platform_device_count=1")  # one device per process
+        faults = faults or [("kill_at" if kill_at else "none", kill_at)] * 2
+        for i in range(2):
+            args = ["train", "--config", str(config), "--workdir", str(workdir), "--quiet",
+                    '--config.mesh={"data": -1}', *overrides, "--coordinator", f"127.0.0.1:{port}",
+                    "--num_processes", "2", "--process_id", str(i), "--distributed_timeout", "120"]
+            procs.append(subprocess.Popen([*argv(*faults[i]), *args], env=env, cwd=ROOT, stdout=subprocess.PIPE,
+                                          stderr=subprocess.PIPE, text=True))
+        outs = [p.communicate(timeout=600) for p in procs]
+        return [p.returncode for p in procs], outs
 
     return run
 

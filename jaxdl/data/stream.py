@@ -2,14 +2,14 @@
 
 For data larger than memory (imagenet2012). Built with Grain's dataset API:
 
-    MapDataset.range(steps * b).map(TrainExamples).batch(b).to_iter_dataset().mp_prefetch(workers)
+    MapDataset.range(steps).map(_Examples).to_iter_dataset().mp_prefetch(workers)
 
-Element j of process p (of P, b = batch_size / P examples per process and step) is example
-`order(e)[s * B + p * b + j % b]` of the training split, with step = j // b, e = step // steps_per_epoch and s
-= step % steps_per_epoch: each epoch is a global permutation `order(e)` drawn from the run's data key (numpy
-Philox; the device path's in-graph JAX permutation is another one), its last N % B examples dropped as on the
-device path, and process p reads only rows [p * b, (p + 1) * b) of each global batch B. Reading and decoding
-(TFDS's decoder: PNG/JPEG) and augmenting (jaxdl/data/host_augment.py, keyed by (data key, step, row)) run in
+Element `step` of process p is its local batch: rows [p * b, (p + 1) * b) of global batch `step` (b =
+batch_size / P of the P processes), i.e. examples `order(e)[s * B + p * b + r]`, r < b, of the training split,
+with e = step // steps_per_epoch and s = step % steps_per_epoch: each epoch is a global permutation `order(e)`
+drawn from the run's data key (numpy Philox; the device path's in-graph JAX permutation is another one), its
+last N % B examples dropped as on the device path. Reading a batch's records in one call, decoding them (PNG/JPEG
+by PIL) and augmenting (jaxdl/data/host_augment.py, keyed by (data key, step, row)) run in
 the `workers` processes. With shuffle=False every epoch reads the stored order, as on the device path.
 
 Evaluation streams the test split the same way (rows split per process), padded with masked zeros to whole
@@ -131,11 +131,15 @@ def open_streamed(name: str, data_dir: str, options: dict, preview: int) -> Stre
 
 
 class _Examples:
-    """Element j of one process's stream -> {"inputs": uint8 [*input_shape], "label": int32 [] (, "mask")}.
+    """Local batch `step` of one process's stream -> {"inputs": uint8 [b, *input_shape], "label": int32 [b]
+    (, "mask": float32 [b])}, b = batch / shards.
 
-    split 0 (train): element j is row `shard * b + j % b` of global step j // b (b = batch / shards) of the
-    epoch orders (module docstring); train=True augments it. split 1 (test): row shard * b + j % b of eval
-    batch j // b in stored order, masked zeros past the end. Picklable: the data source opens in the worker.
+    split 0 (train): rows [shard * b, (shard + 1) * b) of global step `step` of the epoch orders (module
+    docstring); train=True augments each example. split 1 (test): the same rows of eval batch `step` in stored
+    order, masked zeros past the end. A batch's records are read in one call (array_record reads a batch of
+    records at a fraction of the cost of reading them one at a time) and decoded here: the tf.Example parsed
+    by protobuf, the image decoded by PIL as TFDS's own numpy decoder does, without its per-feature machinery.
+    Picklable: the data source opens in the worker.
     """
 
     def __init__(self, spec: StreamSpec, split: int, batch: int, shard: int, shards: int, key, *,
@@ -155,10 +159,11 @@ class _Examples:
 
     @property
     def source(self):
+        """The split's array_record data source (raw serialized records)."""
         with _OPENING:  # Grain's reader threads ask at once; two threads building TFDS's builder deadlocked
             if self._source is None:
                 self._source = _builder(self.spec.name, self.spec.data_dir).as_data_source(
-                    split=self.spec.splits[self.split])
+                    split=self.spec.splits[self.split]).data_source
         return self._source
 
     def order(self, epoch: int) -> np.ndarray:
@@ -168,35 +173,70 @@ class _Examples:
             self._order = (epoch, rng.permutation(self.size))
         return self._order[1]
 
-    def __call__(self, j: int) -> dict[str, np.ndarray]:
-        step, row = divmod(int(j), self.local)
-        row += self.shard * self.local
-        if self.split == 1:
-            index = step * self.batch + row
-            if index >= self.size:
-                return {"inputs": np.zeros(self.spec.input_shape, np.uint8), "label": np.int32(0),
-                        "mask": np.float32(0)}
-            return {**self.decode(self.source[index], None), "mask": np.float32(1)}
-        epoch, s = divmod(step, self.steps_per_epoch)
-        position = s * self.batch + row
-        index = int(self.order(epoch)[position]) if self.shuffle else position
-        rng = np.random.default_rng([*self.key, _AUGMENT, step, row]) if self.train else None
-        return self.decode(self.source[index], rng)
+    def read(self, indices) -> list[tuple[np.ndarray, int]]:
+        """(image uint8 [H, W, C], label) of each stored example in `indices`, in that order."""
+        indices = [int(i) for i in indices]
+        if not indices:  # e.g. a process's rows of the last eval batch, all past the end (array_record refuses [])
+            return []
+        records = self.source.__getitems__(indices)
+        return [_parse(record, self.spec.input_shape[-1]) for record in records]
 
-    def decode(self, example: dict, rng: np.random.Generator | None) -> dict[str, np.ndarray]:
-        image = np.asarray(example["image"], np.uint8)
+    def __call__(self, step: int) -> dict[str, np.ndarray]:
+        step = int(step)
+        rows = self.shard * self.local + np.arange(self.local)
+        if self.split == 1:
+            index = step * self.batch + rows
+            valid = index[index < self.size]
+            examples = [self.decode(*e, None) for e in self.read(valid)]
+            pad = self.local - len(examples)
+            return {"inputs": np.concatenate([_stack(examples, "inputs", self.spec.input_shape, np.uint8),
+                                              np.zeros((pad, *self.spec.input_shape), np.uint8)]),
+                    "label": np.concatenate([_stack(examples, "label", (), np.int32), np.zeros(pad, np.int32)]),
+                    "mask": np.concatenate([np.ones(len(examples), np.float32), np.zeros(pad, np.float32)])}
+        epoch, s = divmod(step, self.steps_per_epoch)
+        positions = s * self.batch + rows
+        index = self.order(epoch)[positions] if self.shuffle else positions
+        augments = self.train and bool(self.spec.image_size or self.ops)  # a generator only where drawn from
+        examples = [self.decode(image, label, np.random.default_rng([*self.key, _AUGMENT, step, int(row)])
+                                if augments else None)
+                    for (image, label), row in zip(self.read(index), rows, strict=True)]
+        return {"inputs": _stack(examples, "inputs", self.spec.input_shape, np.uint8),
+                "label": _stack(examples, "label", (), np.int32)}
+
+    def decode(self, image: np.ndarray, label: int, rng: np.random.Generator | None) -> dict[str, np.ndarray]:
         if self.spec.image_size:
             image = (host_augment.random_resized_crop(image, rng, self.spec.image_size) if rng is not None
                      else host_augment.centre_crop(image, self.spec.image_size))
         elif rng is not None and self.ops:
             image = host_augment.augment_image(image, rng, self.ops)
-        return {"inputs": image.reshape(self.spec.input_shape), "label": np.int32(example["label"])}
+        return {"inputs": image.reshape(self.spec.input_shape), "label": np.int32(label)}
 
     def preview(self, n: int) -> dict[str, np.ndarray]:
         """The first n examples in stored order, decoded for evaluation: name -> [n, ...]."""
-        n = min(n, self.size)
-        examples = [self.decode(e, None) for e in self.source.__getitems__(list(range(n)))]
-        return {k: np.stack([e[k] for e in examples]) for k in ("inputs", "label")}
+        examples = [self.decode(*e, None) for e in self.read(range(min(n, self.size)))]
+        return {"inputs": _stack(examples, "inputs", self.spec.input_shape, np.uint8),
+                "label": _stack(examples, "label", (), np.int32)}
+
+
+def _stack(examples: list[dict], key: str, shape: tuple, dtype) -> np.ndarray:
+    return np.stack([e[key] for e in examples]) if examples else np.zeros((0, *shape), dtype)
+
+
+def _parse(record: bytes, channels: int) -> tuple[np.ndarray, int]:
+    """A stored tf.Example -> (image uint8 [H, W, channels], label), as TFDS's numpy decoder (PIL) gives them."""
+    import io
+
+    import PIL.Image
+    from tensorflow_datasets.proto import tf_example_pb2
+
+    feature = tf_example_pb2.Example.FromString(record).features.feature
+    with PIL.Image.open(io.BytesIO(feature["image"].bytes_list.value[0])) as image:
+        image = np.asarray(image, np.uint8)
+    if image.ndim == 2:
+        image = image[..., None]
+    if image.shape[-1] == 1 and channels != 1:
+        image = np.repeat(image, channels, axis=-1)
+    return image, int(feature["label"].int64_list.value[0])
 
 
 def _pipeline(examples: _Examples, length: int, workers: int, repeat: bool = False):
@@ -207,11 +247,11 @@ def _pipeline(examples: _Examples, length: int, workers: int, repeat: bool = Fal
 
     if workers and not flags.FLAGS.is_parsed():  # Grain 0.2.18's mp_prefetch reads its absl flags, which a program
         flags.FLAGS.mark_as_parsed()  # not run through absl.app never parsed: their defaults are taken as given
-    ds = grain.MapDataset.range(length * examples.local).map(examples).batch(examples.local, drop_remainder=True)
+    ds = grain.MapDataset.range(length).map(examples)
     if repeat:
         ds = ds.repeat()
     # threads per process: more than the cores only adds switching (the decoders hold the GIL part of the time)
-    it = ds.to_iter_dataset(grain.ReadOptions(num_threads=2, prefetch_buffer_size=2 * examples.local))
+    it = ds.to_iter_dataset(grain.ReadOptions(num_threads=2, prefetch_buffer_size=4))
     return it.mp_prefetch(grain.MultiprocessingOptions(num_workers=workers, per_worker_buffer_size=2),
                           worker_init_fn=_init_worker)
 

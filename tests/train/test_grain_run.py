@@ -38,6 +38,21 @@ def mnist_config(data_dir, pipeline="grain", **overrides):
     return c
 
 
+def config_file(path, data_dir, workers, steps, *lines):
+    """A config file (for `jaxdl train` subprocesses) of a grain run on the fake mnist: an MLP, batch 8, `steps`
+    steps, evaluated every 8; `lines` set more of `c`."""
+    path.write_text(
+        "from jaxdl.config import base_config\n"
+        "def get_config():\n"
+        "    c = base_config()\n"
+        f"    c.dataset.name, c.dataset.pipeline, c.dataset.workers, c.data_dir = 'mnist', 'grain', {workers}, "
+        f"{data_dir!r}\n"
+        "    c.model = dict(name='mlp', hidden_sizes=(16,))\n"
+        f"    c.batch_size, c.steps, c.log_every, c.eval_every, c.eval_batch_size = 8, {steps}, 4, 8, 10\n"
+        + "".join(f"    {line}\n" for line in lines) + "    return c\n")
+    return path
+
+
 def train_losses(workdir):
     rows = [json.loads(line) for line in open(os.path.join(workdir, "metrics.jsonl"))]
     return np.array([r["loss"] for r in rows if r["split"] == "train"])
@@ -73,16 +88,7 @@ def test_auto_streams_only_what_exceeds_the_device_budget(fake_mnist):
 
 def test_kill_9_then_the_same_command_resumes_bitwise(fake_mnist, tmp_path, faulty_train, assert_same_run):
     data_dir, _ = fake_mnist
-    config = tmp_path / "grain_mnist.py"
-    config.write_text(
-        "from jaxdl.config import base_config\n"
-        "def get_config():\n"
-        "    c = base_config()\n"
-        f"    c.dataset.name, c.dataset.pipeline, c.dataset.workers, c.data_dir = 'mnist', 'grain', 1, {data_dir!r}\n"
-        "    c.dataset.augment = {'crop': 2, 'flip': True}\n"
-        "    c.model = dict(name='mlp', hidden_sizes=(16,))\n"
-        "    c.batch_size, c.steps, c.log_every, c.eval_every, c.eval_batch_size = 8, 24, 4, 8, 10\n"
-        "    return c\n")
+    config = config_file(tmp_path / "grain_mnist.py", data_dir, 1, 24, "c.dataset.augment = {'crop': 2, 'flip': True}")
     whole, killed = tmp_path / "whole", tmp_path / "killed"
     out = faulty_train(whole, "none", 0, config=str(config))
     assert out.returncode == 0, out.stderr[-2000:]
@@ -148,3 +154,33 @@ def test_real_mnist_grain_and_device_paths_give_the_same_losses(tmp_path):
                                                                                      name="mnist"))
     np.testing.assert_allclose(train_losses(tmp_path / "grain"), train_losses(tmp_path / "device"), rtol=1e-6)
     assert grain["final"] == device["final"]
+
+
+def test_two_processes_read_disjoint_halves_and_train_like_one(fake_mnist, tmp_path, cli_env, faulty_argv,
+                                                               two_processes):
+    """Two processes under jax.distributed (gloo), the batch split over their devices: each reads only its rows
+    of each global batch (logged by FAULTY_TRAIN's read hook), together one epoch of the training split and the
+    test split, and the run's losses are the one-process grain run's."""
+    data_dir, _ = fake_mnist
+    config = config_file(tmp_path / "grain_mnist.py", data_dir, 0, 8, "c.optimizer.learning_rate = 1e-2")
+    one = train_and_evaluate(load_config(str(config)), str(tmp_path / "one"), quiet=True, plots=False)
+    reads = tmp_path / "reads"
+    reads.mkdir()
+    codes, outs = two_processes(dict(cli_env, JAXDL_TEST_READS=str(reads)), faulty_argv, tmp_path / "two",
+                                config=config)
+    assert codes == [0, 0], outs[0][1][-2000:] + outs[1][1][-2000:]
+    np.testing.assert_allclose(train_losses(tmp_path / "two"), train_losses(tmp_path / "one"), rtol=1e-5)
+    two = json.load(open(tmp_path / "two" / "summary.json"))
+    np.testing.assert_allclose(two["final"]["test"]["accuracy"], one["final"]["test"]["accuracy"], atol=0.01)
+    logs = [[json.loads(line) for line in open(f)] for f in sorted(reads.iterdir())]
+    assert len(logs) == 2
+    read = {}  # (split, shard) -> indices read by the process of that shard
+    for log in logs:
+        streamed = [r for r in log if r["shards"] == 2]  # not the one-process preview of the first examples
+        assert len({r["shard"] for r in streamed}) == 1  # one process, one shard
+        for r in streamed:
+            read.setdefault((r["split"], r["shard"]), []).extend(r["indices"])
+    a, b = read[0, 0], read[0, 1]  # the training split: one epoch of 8 batches, 4 rows each per process
+    assert len(a) == len(b) == 32 and not set(a) & set(b) and sorted(a + b) == list(range(64))
+    a, b = set(read[1, 0]), set(read[1, 1])  # the test split, read again ahead for the next evaluation
+    assert not a & b and sorted(a | b) == list(range(25))

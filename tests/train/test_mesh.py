@@ -4,7 +4,6 @@ jax.distributed (gloo) train like one, resume after both are killed, and only pr
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 
@@ -132,34 +131,13 @@ def test_four_devices_match_one_device(cli_env):
     assert "replica=2 does not divide the 3 replica(s)" in res["refused_replicas"]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def two_processes(env, argv, workdir, kill_at=0, faults=None):
-    """Both processes of one run; with kill_at, both SIGKILL themselves after that step's train metrics;
-    `faults`: each process's own (kind, step) (see FAULTY_TRAIN in conftest.py)."""
-    port, procs = free_port(), []
-    env = dict(env, XLA_FLAGS="--xla_force_host_platform_device_count=1")  # one device per process
-    faults = faults or [("kill_at" if kill_at else "none", kill_at)] * 2
-    for i in range(2):
-        args = ["train", "--config", CONFIG, "--workdir", str(workdir), "--quiet", '--config.mesh={"data": -1}',
-                "--coordinator", f"127.0.0.1:{port}", "--num_processes", "2", "--process_id", str(i),
-                "--distributed_timeout", "120"]
-        procs.append(subprocess.Popen([*argv(*faults[i]), *args], env=env,
-                                      cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
-    outs = [p.communicate(timeout=600) for p in procs]
-    return [p.returncode for p in procs], outs
-
-
 def losses(workdir):
     rows = [json.loads(line) for line in open(os.path.join(workdir, "metrics.jsonl"))]
     return np.array([r["loss"] for r in rows if r["split"] == "train"])
 
 
-def test_two_processes_train_like_one_and_resume_after_both_are_killed(cli_env, faulty_argv, tiny_run, tmp_path):
+def test_two_processes_train_like_one_and_resume_after_both_are_killed(cli_env, faulty_argv, tiny_run, tmp_path,
+                                                                       two_processes):
     a = tmp_path / "two"
     codes, outs = two_processes(cli_env, faulty_argv, a)
     assert codes == [0, 0], outs[0][1][-2000:] + outs[1][1][-2000:]
