@@ -55,7 +55,8 @@ def run_family(name: str, overrides: dict, workdir: str) -> dict:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     mode = p.add_mutually_exclusive_group(required=True)
-    mode.add_argument("--write", metavar="FILE", help="record the families' hashes into FILE (JSON; with --only, other entries are kept)")
+    mode.add_argument("--write", metavar="FILE",
+                      help="record the families' hashes into FILE (JSON; with --only, other entries are kept)")
     mode.add_argument("--check", metavar="FILE", help="rerun and compare with the record in FILE")
     p.add_argument("--only", nargs="*", default=None, help="these families only")
     args = p.parse_args(argv)
