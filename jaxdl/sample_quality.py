@@ -84,8 +84,8 @@ class Recipe:
 
 
 # digits: the best of experiments/scorer_recipes.py's candidates on a fifth of train held out (dropout, shifts
-# and steps each helped); MNIST: the mnist_cnn_augment config's model, optimizer and shifts at 8 epochs, fixed
-# before the run
+# and steps each helped); MNIST: the mnist_cnn_augment config's two-conv model (before 2026-12-07), optimizer and
+# shifts at 8 epochs, fixed before the run
 RECIPES = {
     "digits": Recipe(dict(name="cnn2d", hidden=(256,), dropout=0.5), steps=3000, batch_size=64,
                      augment=dict(translate=1)),
