@@ -57,7 +57,7 @@ def compilation_cache(tmp_path_factory):
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
     # uncapped, in this process and in the `jaxdl` subprocesses ($JAX_COMPILATION_CACHE_MAX_SIZE=-1, which
     # jaxdl keeps): with a cap, JAX's LRU cache lists and stats every entry on each write, and the suite's
-    # thousands of small programs made that quadratic (make test took 5x as long)
+    # thousands of small programs made that quadratic (CI took 3,872 s against 11 min 41 s before the cap)
     jax.config.update("jax_compilation_cache_max_size", -1)
     # what `jaxdl` (in-process or a subprocess) caches goes here too, never into the user's cache home
     old = {k: os.environ.get(k) for k in ("JAXDL_COMPILATION_CACHE", "JAXDL_DATA_CACHE",
@@ -218,19 +218,19 @@ def free_port() -> int:
 
 @pytest.fixture(scope="session")
 def two_processes():
-    """`two_processes(env, argv, workdir, kill_at=0, faults=None, config=TINY_RUN_CONFIG, overrides=())`: both
+    """`two_processes(env, argv, workdir, kill_at=0, faults=None, config=TINY_RUN_CONFIG)`: both
     processes of one `jaxdl train` run under jax.distributed (gloo), one CPU device each, the batch split over
     them (mesh {"data": -1}); with kill_at, both SIGKILL themselves after that step's train metrics; `faults`:
     each process's own (kind, step) of FAULTY_TRAIN, `argv(kind, step)` its argv prefix (faulty_argv).
     Returns (exit codes, [(stdout, stderr)])."""
 
-    def run(env, argv, workdir, kill_at=0, faults=None, config=TINY_RUN_CONFIG, overrides=()):
+    def run(env, argv, workdir, kill_at=0, faults=None, config=TINY_RUN_CONFIG):
         port, procs = free_port(), []
         env = dict(env, XLA_FLAGS="--xla_force_host_platform_device_count=1")  # one device per process
         faults = faults or [("kill_at" if kill_at else "none", kill_at)] * 2
         for i in range(2):
             args = ["train", "--config", str(config), "--workdir", str(workdir), "--quiet",
-                    '--config.mesh={"data": -1}', *overrides, "--coordinator", f"127.0.0.1:{port}",
+                    '--config.mesh={"data": -1}', "--coordinator", f"127.0.0.1:{port}",
                     "--num_processes", "2", "--process_id", str(i), "--distributed_timeout", "120"]
             procs.append(subprocess.Popen([*argv(*faults[i]), *args], env=env, cwd=ROOT, stdout=subprocess.PIPE,
                                           stderr=subprocess.PIPE, text=True))
