@@ -8,7 +8,7 @@ on the grain path against the device path (issue #23's goal: grain within 1.3x o
 start-up excluded), for real MNIST (../shared/datasets/tfds; PNG decode, no augmentation) and for synthetic
 224x224 JPEG photos (a fake imagenet2012 made here, smooth random images, JPEG-encoded by TFDS) with the ImageNet
 training augmentation (random-resized crop to 224 + flip). `steps`: experiments/configs/mnist_cnn.py on real
-MNIST, one replica, --steps steps without evaluation, grain (2 workers) then device, back to back; per-step
+MNIST, --replicas replicas (1), --steps steps without evaluation, grain (2 workers) then device, back to back; per-step
 time = summary.json train_s / steps (the grain path's train_s includes waiting for its batches).
 Prints the 1-minute load average beside every figure.
 """
@@ -110,7 +110,7 @@ def cmd_steps(args) -> list[dict]:
         apply_overrides(c, [("data_dir", SHARED), ("dataset.pipeline", repr(pipeline)),
                             ("dataset.workers", str(args.workers)), ("steps", str(args.steps)),
                             ("log_every", str(args.log_every)), ("eval_every", str(args.steps)),
-                            ("eval_batch_size", "10000")])
+                            ("eval_batch_size", "10000"), ("replicas", str(args.replicas))])
         with tempfile.TemporaryDirectory() as tmp:
             load0 = load()
             s = train_and_evaluate(c, os.path.join(tmp, "run"), quiet=True, plots=False, tensorboard=False)
@@ -119,6 +119,10 @@ def cmd_steps(args) -> list[dict]:
                      "data_s": s["timings"]["total"].get("data_s"), "compile_s": s["compile_s"],
                      "accuracy": s["final"]["test"]["accuracy"][0], "load_start": load0, "load_end": load()})
         print(json.dumps(rows[-1]), flush=True)
+    ms = {p: [r["ms_per_step"] for r in rows if r["pipeline"] == p] for p in ("grain", "device")}
+    if ms["grain"] and ms["device"]:
+        print(f"grain / device, mean ms per step: {np.mean(ms['grain']):.1f} / {np.mean(ms['device']):.1f} = "
+              f"{np.mean(ms['grain']) / np.mean(ms['device']):.2f}x", flush=True)
     return rows
 
 
@@ -135,6 +139,7 @@ def main() -> None:
     s.add_argument("--log_every", type=int, default=250)
     s.add_argument("--workers", type=int, default=2)
     s.add_argument("--pipelines", nargs="+", default=["grain", "device"])
+    s.add_argument("--replicas", type=int, default=1)
     for q in (p, s):
         q.add_argument("--json", default=None)
     args = parser.parse_args()

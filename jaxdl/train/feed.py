@@ -28,6 +28,9 @@ from jaxdl.train.mesh import fetch
 from jaxdl.train.replicas import replica_keys
 
 EVAL_GROUP_BYTES = 64 * 2**20  # host memory of one group of streamed eval batches (about)
+# host memory of the training batches decoded ahead: up to one chunk (log_every steps), so that the next chunk
+# decodes while this one trains; with 4 batches ahead it decoded after, adding its time to every step
+AHEAD_BYTES = 256 * 2**20
 
 
 def add_sums(total, sums):
@@ -125,7 +128,8 @@ class GrainFeed:
         cfg = self.exp.config
         self._iter = iter(stream.train_stream(
             self.spec, batch=self.batch, steps=max(cfg.steps, step), shard=self.shard, shards=self.shards,
-            key=self.key, shuffle=cfg.shuffle, ops=self.exp.augment, workers=self.workers))
+            key=self.key, shuffle=cfg.shuffle, ops=self.exp.augment, workers=self.workers,
+            ahead=max(4, min(cfg.log_every, AHEAD_BYTES // (self.batch // self.shards * self.spec.example_bytes)))))
         if self._state is not None:
             self._iter.set_state(self._state)
         elif step:

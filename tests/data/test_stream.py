@@ -73,19 +73,22 @@ def test_two_processes_read_disjoint_halves_of_each_global_batch(fake):
         assert not {x.tobytes() for x in a} & {x.tobytes() for x in b}
 
 
-def test_worker_processes_give_the_same_batches_and_resume_from_the_iterator_state(fake):
+# (1, 4): a worker process; (0, 6): threads decoding the whole stream ahead (the feed decodes a chunk ahead),
+# whose state must still be that of the batches taken, not of those decoded
+@pytest.mark.parametrize("workers, ahead", [(1, 4), (0, 6)])
+def test_worker_processes_give_the_same_batches_and_resume_from_the_iterator_state(fake, workers, ahead):
     spec, _ = fake
     ops = {"shift": 2, "flip": True}
     ref = _batches(spec, 6, ops=ops)  # in this process
     it = iter(stream.train_stream(spec, batch=8, steps=6, shard=0, shards=1, key=(1, 2), shuffle=True, ops=ops,
-                                  workers=1))
+                                  workers=workers, ahead=ahead))
     try:
         first = [next(it) for _ in range(3)]
         state = stream.decode_state(stream.encode_state(it.get_state()))  # as stored in the checkpoint
     finally:
         stream.close(it)
     it = iter(stream.train_stream(spec, batch=8, steps=6, shard=0, shards=1, key=(1, 2), shuffle=True, ops=ops,
-                                  workers=1))  # a fresh worker process, set to the state
+                                  workers=workers, ahead=ahead))  # a fresh iterator (worker process), set to the state
     try:
         it.set_state(state)
         rest = [next(it) for _ in range(3)]
