@@ -33,8 +33,8 @@ def get_config():
     c.optimizer.schedule = "warmup_cosine"
     c.optimizer.warmup_steps = 100
     c.batch_size = 128
-    c.steps = 2250  # 4.8 epochs of 60,000
+    c.steps = 4700  # 10.0 epochs of 60,000 (at 2250 steps, 4.8 epochs, it was still rising: 0.9927)
     c.log_every = 150
-    c.eval_every = 450
+    c.eval_every = 900
     c.eval_batch_size = 1000
     return c
