@@ -62,10 +62,16 @@ def _sample_all(sample, params, model_state, rngs, n):
     return jax.vmap(one)(params, model_state, rngs)
 
 
-def replica_samples(task, states, n: int) -> np.ndarray:
-    """n samples of every replica: float32 [K, n, H, W, C] in [0, 1]."""
-    out = _sample_all(task.sample, states.params, states.model_state, states.rng, n)
-    return np.clip(np.asarray(out, np.float32), 0.0, 1.0)
+def replica_samples(task, states, n: int, replicas: int | None = None) -> np.ndarray:
+    """n samples of each of the first `replicas` replicas (default: all K): float32 [K, n, H, W, C] in [0, 1].
+
+    One replica at a time, each bitwise its part of the all-replica program (tested): 4 MNIST DCGAN replicas x
+    10,000 samples at once took ~17.5 GB, more than a 24 GiB machine had left at the end of a run."""
+    k = states.rng.shape[0] if replicas is None else replicas
+    out = [_sample_all(task.sample, *jax.tree_util.tree_map(lambda a, r=r: a[r:r + 1],
+                                                            (states.params, states.model_state, states.rng)), n)[0]
+           for r in range(k)]
+    return np.clip(np.stack([np.asarray(o, np.float32) for o in out]), 0.0, 1.0)
 
 
 def write_artifacts(task, states, step: int, workdir: str, final: bool) -> None:
@@ -73,7 +79,7 @@ def write_artifacts(task, states, step: int, workdir: str, final: bool) -> None:
     if settings is None:
         return
     k = min(GRID_REPLICAS, states.rng.shape[0])
-    grid = replica_samples(task, states, GRID)[:k]
+    grid = replica_samples(task, states, GRID, replicas=k)
     plots.image_grids({f"replica {r}, step {step}": grid[r] for r in range(k)},
                       os.path.join(workdir, "plots", f"samples_step{step:06d}.png"))
     if not final:

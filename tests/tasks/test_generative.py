@@ -117,6 +117,28 @@ def test_gan_halves_update_only_their_network(digits):
         np.testing.assert_allclose(swept[name].hyperparams["learning_rate"], 0.123)
 
 
+@pytest.mark.parametrize("config", [TINY_VAE, TINY_GAN])
+def test_samples_one_replica_at_a_time_are_bitwise_the_all_replica_programs(digits, config):
+    """replica_samples samples one replica at a time (memory); each replica's samples must be those the
+    vmapped program over all replicas gives, after some training (BatchNorm statistics, weights apart)."""
+    from jaxdl.tasks.generative import _sample_all, replica_samples
+    from jaxdl.train.loop import init_states, make_programs
+
+    exp = build_experiment(_tiny(config, replicas=3), digits)
+    programs = make_programs(exp, 5)
+    states, data_keys = init_states(exp, programs)
+    place = exp.placement
+    states, _ = programs.guarded_chunk(states, place.put(exp.dataset.train, place.replicated), place.scalar(0),
+                                       data_keys)
+    task = exp.task
+    together = np.clip(np.asarray(_sample_all(task.sample, states.params, states.model_state, states.rng, 64)),
+                       0.0, 1.0)
+    apart = replica_samples(task, states, 64)
+    assert apart.shape == (3, 64, 8, 8, 1) and not np.array_equal(apart[0], apart[1])
+    np.testing.assert_array_equal(apart, together)
+    np.testing.assert_array_equal(replica_samples(task, states, 64, replicas=2), together[:2])
+
+
 def _check_samples(workdir, replicas, per_replica):
     samples = np.load(os.path.join(workdir, "samples.npy"))
     meta = json.load(open(os.path.join(workdir, "samples_meta.json")))
