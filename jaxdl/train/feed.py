@@ -28,8 +28,8 @@ from jaxdl.train.mesh import fetch
 from jaxdl.train.replicas import replica_keys
 
 EVAL_GROUP_BYTES = 64 * 2**20  # host memory of one group of streamed eval batches (about)
-# host memory of the training batches decoded ahead: up to one chunk (log_every steps), so that the next chunk
-# decodes while this one trains; with 4 batches ahead it decoded after, adding its time to every step
+# host memory of the training batches decoded ahead: up to one chunk (log_every steps). The loop takes a chunk's
+# batches at once, so only batches decoded while the chunk before trained keep the decoding out of the step
 AHEAD_BYTES = 256 * 2**20
 
 
