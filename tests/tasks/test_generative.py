@@ -118,9 +118,10 @@ def test_gan_halves_update_only_their_network(digits):
 
 
 @pytest.mark.parametrize("config", [TINY_VAE, TINY_GAN])
-def test_samples_one_replica_at_a_time_are_bitwise_the_all_replica_programs(digits, config):
+def test_samples_one_replica_at_a_time_are_the_all_replica_programs(digits, config):
     """replica_samples samples one replica at a time (memory); each replica's samples must be those the
-    vmapped program over all replicas gives, after some training (BatchNorm statistics, weights apart)."""
+    vmapped program over all replicas gives, after some training (BatchNorm statistics, weights apart). Bitwise
+    on the project's CPU; the two are different programs, so another CPU may round them apart: 1e-6 here."""
     from jaxdl.tasks.generative import _sample_all, replica_samples
     from jaxdl.train.loop import init_states, make_programs
 
@@ -135,8 +136,8 @@ def test_samples_one_replica_at_a_time_are_bitwise_the_all_replica_programs(digi
                        0.0, 1.0)
     apart = replica_samples(task, states, 64)
     assert apart.shape == (3, 64, 8, 8, 1) and not np.array_equal(apart[0], apart[1])
-    np.testing.assert_array_equal(apart, together)
-    np.testing.assert_array_equal(replica_samples(task, states, 64, replicas=2), together[:2])
+    np.testing.assert_allclose(apart, together, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(replica_samples(task, states, 64, replicas=2), together[:2], rtol=0, atol=1e-6)
 
 
 def _check_samples(workdir, replicas, per_replica):
