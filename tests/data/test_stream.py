@@ -160,3 +160,42 @@ def test_real_mnist_streams_its_stored_examples():
         stored = source.__getitems__([int(i) for i in order[step * 128:(step + 1) * 128]])
         np.testing.assert_array_equal(b["inputs"], np.stack([e["image"] for e in stored]))
         np.testing.assert_array_equal(b["label"], [e["label"] for e in stored])
+
+
+@pytest.mark.parametrize("mode", ["L", "LA", "RGB", "RGBA", "P", "I;16"])
+@pytest.mark.parametrize("interlace", [False, True])
+def test_decode_image_gives_pils_array_for_every_png_kind(mode, interlace, tmp_path):
+    """8-bit grey, RGB and RGBA PNGs go to libspng, the rest to PIL: every kind decodes to PIL's own array."""
+    import io
+
+    import PIL.Image
+
+    rng = np.random.default_rng(0)
+    channels = {"L": 1, "LA": 2, "RGB": 3, "RGBA": 4, "P": 1, "I;16": 1}[mode]
+    pixels = rng.integers(0, 256, (13, 17, channels), dtype=np.uint8)
+    image = PIL.Image.fromarray(pixels.squeeze(-1) if channels == 1 else pixels)
+    if mode == "P":
+        image = image.convert("RGB").quantize(16)
+    elif mode == "I;16":
+        image = PIL.Image.fromarray(pixels[..., 0].astype(np.uint16) * 257)  # mode I;16
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=not interlace, interlace=interlace)
+    encoded = buffer.getvalue()
+    with PIL.Image.open(io.BytesIO(encoded)) as reference:
+        want = np.asarray(reference, np.uint8)
+    got = stream.decode_image(encoded)
+    assert stream._plain_png(encoded) == (mode in ("L", "RGB", "RGBA"))
+    assert got.dtype == np.uint8 and got.shape == want.shape
+    np.testing.assert_array_equal(got, want)
+
+
+def test_decode_image_gives_pils_array_for_jpeg():
+    import io
+
+    import PIL.Image
+
+    pixels = np.random.default_rng(1).integers(0, 256, (16, 16, 3), dtype=np.uint8)
+    buffer = io.BytesIO()
+    PIL.Image.fromarray(pixels).save(buffer, format="JPEG")
+    assert not stream._plain_png(buffer.getvalue())
+    np.testing.assert_array_equal(stream.decode_image(buffer.getvalue()), np.asarray(PIL.Image.open(buffer)))
