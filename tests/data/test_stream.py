@@ -164,7 +164,7 @@ def test_real_mnist_streams_its_stored_examples():
 
 @pytest.mark.parametrize("mode", ["L", "LA", "RGB", "RGBA", "P", "I;16"])
 @pytest.mark.parametrize("interlace", [False, True])
-def test_decode_image_gives_pils_array_for_every_png_kind(mode, interlace, tmp_path):
+def test_decode_image_gives_pils_array_for_every_png_kind(mode, interlace):
     """8-bit grey, RGB and RGBA PNGs go to libspng, the rest to PIL: every kind decodes to PIL's own array."""
     import io
 
