@@ -18,15 +18,27 @@ from jaxdl.models.initializers import lecun_normal
 class Generator(nn.Module):
     """z [B, latent_dim] -> images float32 [B, H, W, C] in [-1, 1] (tanh).
 
-    Dense to a [H / 2^n, W / 2^n, features[0]] map (n = len(features)) + BatchNorm + ReLU; then a stride-2
-    4x4 transposed conv + BatchNorm + ReLU to each of features[1:]; then a last stride-2 transposed conv to
-    C channels and tanh. BatchNorm uses batch statistics in train mode ('batch_stats' collection).
+    Dense to a [H / 2^n, W / 2^n, features[0]] map (n = len(features)) + BatchNorm + ReLU; then a 2x
+    upsampling + BatchNorm + ReLU to each of features[1:]; then a last 2x upsampling to C channels and tanh.
+    `upsample`: "transpose" (a stride-2 4x4 transposed conv, the DCGAN paper's) or "resize" (nearest-neighbour
+    2x resize, then a 3x3 conv: Odena et al. 2016's cure for checkerboard artifacts). BatchNorm uses batch
+    statistics in train mode ('batch_stats' collection).
     """
 
     image_shape: tuple[int, int, int]
     features: Sequence[int] = (64, 32)
     dtype: Any = jnp.float32
     backend: str = "cpu"  # XLA backend the program is built for; build_model sets jax.default_backend()
+    upsample: str = "transpose"
+
+    def _up(self, h, features: int):
+        """[B, h, w, c] -> [B, 2h, 2w, features]."""
+        if self.upsample == "resize":
+            h = jnp.repeat(jnp.repeat(h, 2, axis=1), 2, axis=2)
+            return conv_for(self.backend)(features, (3, 3), padding="SAME", dtype=self.dtype,
+                                          kernel_init=lecun_normal)(h)
+        return ConvTranspose(features, (4, 4), (2, 2), padding="SAME", dtype=self.dtype, kernel_init=lecun_normal,
+                             backend=self.backend)(h)
 
     @nn.compact
     def __call__(self, z, *, train: bool):
@@ -37,11 +49,8 @@ class Generator(nn.Module):
                      kernel_init=lecun_normal)(z.astype(self.dtype))
         h = nn.relu(norm()(h)).reshape(z.shape[0], height >> n, width >> n, int(self.features[0]))
         for f in self.features[1:]:
-            h = ConvTranspose(int(f), (4, 4), (2, 2), padding="SAME", dtype=self.dtype, kernel_init=lecun_normal,
-                              backend=self.backend)(h)
-            h = nn.relu(norm()(h))
-        h = ConvTranspose(channels, (4, 4), (2, 2), padding="SAME", dtype=self.dtype, kernel_init=lecun_normal,
-                          backend=self.backend)(h)
+            h = nn.relu(norm()(self._up(h, int(f))))
+        h = self._up(h, channels)
         return jnp.tanh(h.astype(jnp.float32))
 
 
@@ -90,10 +99,13 @@ class DCGAN:
     latent_dim: int = 32
     generator_features: Sequence[int] = (64, 32)
     discriminator_features: Sequence[int] = (32, 64)
+    generator_upsample: str = "transpose"  # or "resize": see Generator
     dtype: Any = jnp.float32
     backend: str = "cpu"  # XLA backend the program is built for; build_model sets jax.default_backend()
 
     def __post_init__(self):
+        if self.generator_upsample not in ("transpose", "resize"):
+            raise ValueError(f"generator_upsample must be 'transpose' or 'resize', got {self.generator_upsample!r}")
         g_feat, d_feat = tuple(self.generator_features), tuple(self.discriminator_features)
         latent = self.latent_dim
         if not isinstance(latent, int) or latent < 1 or not g_feat or not d_feat or min(g_feat + d_feat) < 1:
@@ -106,7 +118,8 @@ class DCGAN:
 
     @property
     def generator(self) -> Generator:
-        return Generator(self.image_shape, tuple(int(f) for f in self.generator_features), self.dtype, self.backend)
+        return Generator(self.image_shape, tuple(int(f) for f in self.generator_features), self.dtype, self.backend,
+                         self.generator_upsample)
 
     @property
     def discriminator(self) -> Discriminator:
