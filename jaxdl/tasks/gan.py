@@ -13,7 +13,7 @@ kept under a learning-rate sweep), r1_weight (gamma of the R1 penalty gamma / 2 
 images), label_smoothing (one-sided: real images' target is 1 - label_smoothing), g_ema (decay of an
 exponential moving average of the generator's weights, kept in model_state["generator_ema"]; samples and the
 sample scores then come from the average, the game's losses from the live generator). config.model: {name:
-"dcgan", latent_dim, generator_features, discriminator_features}.
+"dcgan", latent_dim, generator_features, discriminator_features, generator_upsample}.
 
 Metrics: d_loss, g_loss, d_real / d_fake (mean D(x) on real / generated images) and "loss" = d_loss + g_loss,
 which the trainer needs; it is a progress number, not an objective either network minimises.
