@@ -110,3 +110,19 @@ def test_a_model_built_for_another_backend_uses_xla_layers_with_the_same_functio
            (("cpu", cpu), ("gpu", gpu))}
     other = "cpu" if owner == "gpu" else "gpu"
     assert marker in ops[owner] and marker not in ops[other], {b: sorted(o) for b, o in ops.items()}
+
+
+@pytest.mark.parametrize("limit", [5 * 6 * 6 * 9 * 3, 6 * 6 * 9 * 3, 6 * 6 * 9 * 3 - 1])  # 5 per chunk, 1, none
+def test_batches_past_the_patch_bound_are_convolved_in_chunks_or_by_xla(monkeypatch, limit):
+    """Past MAX_PATCH_ELEMENTS XLA:CPU's im2col matmul goes silently wrong (2.26e9 elements, measured); a small
+    bound stands in for 2^31 here: chunks of 5 (12 images: the last chunk padded), of 1, or XLA's convolution."""
+    from jaxdl.models import conv
+    monkeypatch.setattr(conv, "MAX_PATCH_ELEMENTS", limit)
+    k1, k2 = jax.random.split(jax.random.PRNGKey(0))
+    x, w = jax.random.normal(k1, (12, 6, 6, 3)), jax.random.normal(k2, (3, 3, 3, 4))
+    dn = lax.conv_dimension_numbers(x.shape, w.shape, ("NHWC", "HWIO", "NHWC"))
+    ref = lax.conv_general_dilated(x, w, (1, 1), "SAME", dimension_numbers=dn, precision=lax.Precision.HIGHEST)
+    ours = jax.jit(lambda x, w: conv.im2col_conv(x, w, (1, 1), "SAME", precision=lax.Precision.HIGHEST))(x, w)
+    np.testing.assert_allclose(ours, ref, rtol=1e-5, atol=1e-5)
+    per_member = jax.vmap(lambda x: conv.im2col_conv(x, w, (1, 1), "SAME", precision=lax.Precision.HIGHEST))
+    np.testing.assert_allclose(per_member(x.reshape(2, 6, 6, 6, 3)).reshape(ref.shape), ref, rtol=1e-5, atol=1e-5)
