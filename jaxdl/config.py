@@ -49,6 +49,7 @@ def base_config() -> ml_collections.ConfigDict:
             scorer_steps=0,  # vae, gan: training steps of that classifier (0: its recipe's, jaxdl.sample_quality)
             d_lr_scale=1.0,  # gan: discriminator learning rate / generator's (TTUR)
             r1_weight=0.0,  # gan: gamma of the R1 gradient penalty on real images
+            spectral_norm=False,  # gan: spectral normalisation of the discriminator's kernels
             g_ema=0.0,  # gan: decay of the generator's weight average that draws the samples (0: none)
             target="segmentation",  # segmentation: the dataset's per-pixel class map
             dice_weight=0.0,  # segmentation: weight of a soft Dice loss over the object classes, added to the CE

@@ -72,6 +72,60 @@ class Discriminator(nn.Module):
         return h[:, 0].astype(jnp.float32)
 
 
+def _name(path) -> str:
+    return "/".join(str(getattr(k, "key", k)) for k in path)
+
+
+def _kernels(params) -> dict[str, jax.Array]:
+    """The kernels of `params` (leaves named "kernel", 2-d or more), keyed by their path ("Conv_0/kernel")."""
+    flat = jax.tree_util.tree_flatten_with_path(params)[0]
+    return {_name(path): leaf for path, leaf in flat if getattr(path[-1], "key", None) == "kernel" and leaf.ndim >= 2}
+
+
+def _matrix(kernel: jax.Array) -> jax.Array:
+    """A kernel [..., out] as the matrix W [fan_in, out] whose largest singular value spectral norm divides by."""
+    return kernel.reshape(-1, kernel.shape[-1])
+
+
+def _left(w: jax.Array, u: jax.Array) -> jax.Array:
+    """v = Wu / |Wu| [fan_in], held constant (no gradient)."""
+    v = jax.lax.stop_gradient(w @ u)
+    return v / (jnp.linalg.norm(v) + 1e-12)
+
+
+def spectral_vectors(params, key: jax.Array) -> dict[str, jax.Array]:
+    """The power iteration's start: a random unit vector u [out] per kernel of `params`, keyed by its path."""
+    kernels = _kernels(params)
+    vectors = {}
+    for k, (name, kernel) in zip(jax.random.split(key, len(kernels)), kernels.items(), strict=True):
+        u = jax.random.normal(k, (kernel.shape[-1],))
+        vectors[name] = u / jnp.linalg.norm(u)
+    return vectors
+
+
+def power_iteration(params, vectors: dict[str, jax.Array]) -> dict[str, jax.Array]:
+    """One power-iteration step per kernel W [fan_in, out] (Miyato et al. 2018): v = Wu / |Wu|, then
+    u' = W^T v / |W^T v|. Returns the new u's, without gradient."""
+    out = {}
+    for name, kernel in _kernels(params).items():
+        w = jax.lax.stop_gradient(_matrix(kernel))
+        u = w.T @ _left(w, vectors[name])
+        out[name] = u / (jnp.linalg.norm(u) + 1e-12)
+    return out
+
+
+def spectral_normalize(params, vectors: dict[str, jax.Array]):
+    """`params` with every kernel divided by its spectral norm's estimate sigma = v^T W u (v = Wu / |Wu|; u
+    and v held constant, so the gradient flows through W alone, as in Miyato et al. 2018); biases unchanged."""
+    def scale(path, leaf):
+        name = _name(path)
+        if name not in vectors:
+            return leaf
+        w, u = _matrix(leaf), jax.lax.stop_gradient(vectors[name])
+        return leaf / (_left(w, u) @ w @ u)
+    return jax.tree_util.tree_map_with_path(scale, params)
+
+
 def discriminator_loss(real_logits: jax.Array, fake_logits: jax.Array, real_target: float = 1.0) -> jax.Array:
     """Per-example [B] binary cross-entropy of D = sigmoid(logits), in softplus form: real images against
     `real_target` (1.0: -log D(x); below 1, one-sided label smoothing), fakes against 0 (-log(1 - D(G(z))))."""

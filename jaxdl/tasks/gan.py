@@ -10,7 +10,9 @@ back to [0, 1].
 config.task: name="gan" plus the generative keys of `jaxdl.tasks.generative`, and the GAN's own (all off by
 default): d_lr_scale (the discriminator's updates scaled by it: TTUR's larger discriminator learning rate,
 kept under a learning-rate sweep), r1_weight (gamma of the R1 penalty gamma / 2 * E ||grad_x D(x)||^2 on real
-images), label_smoothing (one-sided: real images' target is 1 - label_smoothing), g_ema (decay of an
+images), label_smoothing (one-sided: real images' target is 1 - label_smoothing), spectral_norm (True: the
+discriminator's kernels divided by their largest singular value, estimated by one power-iteration step per
+update whose vectors live in model_state["discriminator"]; Miyato et al. 2018), g_ema (decay of an
 exponential moving average of the generator's weights, kept in model_state["generator_ema"]; samples and the
 sample scores then come from the average, the game's losses from the live generator). config.model: {name:
 "dcgan", latent_dim, generator_features, discriminator_features, generator_upsample}.
@@ -29,7 +31,7 @@ import optax
 from jaxdl.data import to_float
 from jaxdl.errors import UserError
 from jaxdl.models import build_model_from_config
-from jaxdl.models.gan import discriminator_loss, generator_loss
+from jaxdl.models.gan import discriminator_loss, generator_loss, power_iteration, spectral_normalize, spectral_vectors
 from jaxdl.tasks import generative
 from jaxdl.train.optim import make_optimizer
 from jaxdl.train.state import TrainState
@@ -60,17 +62,18 @@ def from_config(config, dataset) -> GANTask:
     return GANTask(gan.generator, gan.discriminator, gan.latent_dim, make_optimizer(config.optimizer, config.steps),
                    d_tx, artifacts=generative.ArtifactSettings.from_config(config, dataset),
                    r1_weight=float(options["r1_weight"]), real_target=1.0 - float(options["label_smoothing"]),
-                   g_ema=float(options["g_ema"]))
+                   g_ema=float(options["g_ema"]), spectral_norm=bool(t.spectral_norm))
 
 
 class GANTask:
     def __init__(self, generator: nn.Module, discriminator: nn.Module, latent_dim: int,
                  g_tx: optax.GradientTransformation, d_tx: optax.GradientTransformation,
                  artifacts: generative.ArtifactSettings | None = None, r1_weight: float = 0.0,
-                 real_target: float = 1.0, g_ema: float = 0.0):
+                 real_target: float = 1.0, g_ema: float = 0.0, spectral_norm: bool = False):
         self.generator, self.discriminator, self.latent_dim = generator, discriminator, latent_dim
         self.g_tx, self.d_tx, self.artifacts = g_tx, d_tx, artifacts
         self.r1_weight, self.real_target, self.g_ema = r1_weight, real_target, g_ema
+        self.spectral_norm = spectral_norm
 
     def images(self, inputs: jax.Array) -> jax.Array:
         """Stored inputs -> float32 [B, H, W, C] in [-1, 1]."""
@@ -82,6 +85,9 @@ class GANTask:
         g_vars = self.generator.init(g_key, jnp.zeros((x.shape[0], self.latent_dim)), train=False)
         params = {"generator": g_vars["params"], "discriminator": self.discriminator.init(d_key, x)["params"]}
         model_state = {"generator": {"batch_stats": g_vars["batch_stats"]}}
+        if self.spectral_norm:  # a key of its own: the other draws stay those of a run without it
+            model_state["discriminator"] = {"spectral": spectral_vectors(params["discriminator"],
+                                                                         jax.random.fold_in(d_key, 1))}
         if self.g_ema:
             model_state["generator_ema"] = {"params": g_vars["params"], "batch_stats": g_vars["batch_stats"]}
         return TrainState.create(params=params, tx={"generator": self.g_tx, "discriminator": self.d_tx},
@@ -93,14 +99,30 @@ class GANTask:
             return self.generator.apply({"params": g_params, **g_state}, z, train=True, mutable=["batch_stats"])
         return self.generator.apply({"params": g_params, **g_state}, z, train=False), g_state
 
+    def logits(self, d_params, vectors, x):
+        """The discriminator's logits [B] of images x [B, H, W, C]; with spectral_norm its kernels are first
+        divided by their spectral norms (estimated from the power iteration's `vectors`)."""
+        if self.spectral_norm:
+            d_params = spectral_normalize(d_params, vectors)
+        return self.discriminator.apply({"params": d_params}, x)
+
+    def vectors(self, state: TrainState):
+        """The power iteration's vectors of the state (None without spectral_norm)."""
+        return state.model_state["discriminator"]["spectral"] if self.spectral_norm else None
+
     def discriminator_update(self, state: TrainState, x_real, key):
-        """One optimizer step on the discriminator only; generator params, stats and optimizer untouched."""
+        """One optimizer step on the discriminator only; generator params, stats and optimizer untouched.
+        With spectral_norm, first one power-iteration step on the discriminator's kernels."""
         z = jax.random.normal(key, (x_real.shape[0], self.latent_dim))
         fake, _ = self.generate(state.params["generator"], state.model_state["generator"], z, train=True)
         fake = jax.lax.stop_gradient(fake)
+        vectors = self.vectors(state)
+        if self.spectral_norm:
+            vectors = power_iteration(state.params["discriminator"], vectors)
+            state = state.replace(model_state={**state.model_state, "discriminator": {"spectral": vectors}})
 
         def loss_fn(d_params):
-            d = lambda x: self.discriminator.apply({"params": d_params}, x)
+            d = lambda x: self.logits(d_params, vectors, x)
             real_logits, fake_logits = d(x_real), d(fake)
             loss = discriminator_loss(real_logits, fake_logits, self.real_target).mean()
             if self.r1_weight:  # gamma / 2 * E ||grad_x D(x)||^2 on real images (Mescheder et al. 2018)
@@ -117,11 +139,11 @@ class GANTask:
     def generator_update(self, state: TrainState, batch_size: int, key):
         """One optimizer step on the generator only (through the current discriminator, which is untouched)."""
         z = jax.random.normal(key, (batch_size, self.latent_dim))
-        d_params = state.params["discriminator"]
+        d_params, vectors = state.params["discriminator"], self.vectors(state)
 
         def loss_fn(g_params):
             fake, g_state = self.generate(g_params, state.model_state["generator"], z, train=True)
-            logits = self.discriminator.apply({"params": d_params}, fake)
+            logits = self.logits(d_params, vectors, fake)
             return generator_loss(logits).mean(), g_state
 
         loss, g_state, g_params, g_opt = descend(loss_fn, self.g_tx, state.params["generator"],
@@ -149,8 +171,8 @@ class GANTask:
         x, mask = self.images(batch["inputs"]), batch["mask"]
         z = jax.random.normal(jax.random.fold_in(state.rng, EVAL_TAG), (x.shape[0], self.latent_dim))
         fake, _ = self.generate(state.params["generator"], state.model_state["generator"], z, train=False)
-        real_logits = self.discriminator.apply({"params": state.params["discriminator"]}, x)
-        fake_logits = self.discriminator.apply({"params": state.params["discriminator"]}, fake)
+        real_logits = self.logits(state.params["discriminator"], self.vectors(state), x)
+        fake_logits = self.logits(state.params["discriminator"], self.vectors(state), fake)
         s = lambda v: jnp.sum(v * mask)
         return {"d_loss": s(discriminator_loss(real_logits, fake_logits, self.real_target)),
                 "g_loss": s(generator_loss(fake_logits)),

@@ -1,5 +1,6 @@
 """The DCGAN task's stabilisers, each checked against its definition: one-sided label smoothing, the R1
-penalty, TTUR's scaled discriminator step, the generator's weight average (EMA) that draws the samples."""
+penalty, TTUR's scaled discriminator step, spectral normalisation of the discriminator, the generator's weight
+average (EMA) that draws the samples."""
 
 import os
 
@@ -12,7 +13,7 @@ import pytest
 from jaxdl.config import load_config
 from jaxdl.data import load_dataset
 from jaxdl.errors import UserError
-from jaxdl.models.gan import discriminator_loss
+from jaxdl.models.gan import discriminator_loss, power_iteration, spectral_normalize, spectral_vectors
 from jaxdl.train.optim import set_hyperparams
 from jaxdl.train.setup import build_experiment
 
@@ -70,6 +71,44 @@ def test_d_lr_scale_scales_the_discriminator_step_only(digits):
         np.testing.assert_allclose(b, 3 * a, rtol=1e-4, atol=1e-9)
     for a, b in zip(*map(jax.tree_util.tree_leaves, g_params), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_spectral_norm_divides_each_kernel_by_its_largest_singular_value(digits):
+    task, state, x = gan(digits, spectral_norm=True)
+    params, vectors = state.params["discriminator"], state.model_state["discriminator"]["spectral"]
+    assert len(vectors) == len(task.discriminator.features) + 1  # the convs and the last Dense
+    for _ in range(100):  # converged power iteration: sigma = the largest singular value
+        vectors = power_iteration(params, vectors)
+    normalized = spectral_normalize(params, vectors)
+    for name, leaf in jax.tree_util.tree_leaves_with_path(normalized):
+        w = np.asarray(leaf).reshape(-1, leaf.shape[-1])
+        if name[-1].key == "kernel":
+            np.testing.assert_allclose(np.linalg.svd(w, compute_uv=False)[0], 1.0, rtol=1e-3)
+        else:  # biases untouched
+            np.testing.assert_array_equal(leaf, params[name[0].key][name[-1].key])
+    # one update: one power-iteration step, kept in model_state, and the loss through the normalized kernels
+    key = jax.random.PRNGKey(1)
+    after, metrics = jax.jit(task.discriminator_update)(state, x, key)
+    stepped = power_iteration(params, state.model_state["discriminator"]["spectral"])
+    for name, u in stepped.items():
+        np.testing.assert_allclose(after.model_state["discriminator"]["spectral"][name], u, rtol=1e-5, atol=1e-6)
+    z = jax.random.normal(key, (x.shape[0], task.latent_dim))
+    fake, _ = task.generate(state.params["generator"], state.model_state["generator"], z, train=True)
+    d = lambda xs: task.discriminator.apply({"params": spectral_normalize(params, stepped)}, xs)
+    np.testing.assert_allclose(metrics["d_loss"], discriminator_loss(d(x), d(fake)).mean(), rtol=1e-5)
+    plain, plain_state, _ = gan(digits)  # off: no vectors, the same initial parameters
+    assert "discriminator" not in plain_state.model_state
+    for a, b in zip(*(jax.tree_util.tree_leaves(s.params) for s in (state, plain_state)), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_spectral_vectors_start_as_unit_vectors_per_kernel():
+    params = {"Dense_0": {"kernel": jnp.ones((6, 3)), "bias": jnp.zeros(3)},
+              "Conv_0": {"kernel": jnp.ones((4, 4, 2, 5))}}
+    vectors = spectral_vectors(params, jax.random.PRNGKey(0))
+    assert {k: v.shape for k, v in vectors.items()} == {"Conv_0/kernel": (5,), "Dense_0/kernel": (3,)}
+    for v in vectors.values():
+        np.testing.assert_allclose(jnp.linalg.norm(v), 1.0, rtol=1e-6)
 
 
 def find_hyperparams(opt_state, name):
