@@ -174,7 +174,9 @@ def apply_override(config: ml_collections.ConfigDict, key: str, text: str) -> No
             raise UserError(f"config key {key} takes a dict with a 'name', got {text!r}")
         value = sweep_dict(value) if key == "sweep" else ml_collections.ConfigDict(value)
     elif isinstance(old, bool) and not isinstance(value, bool):
-        raise UserError(f"config key {key} takes true/false, got {text!r}")
+        if str(value).lower() not in ("true", "false"):  # true/false as well as Python's True/False
+            raise UserError(f"config key {key} takes True or False, got {text!r}")
+        value = str(value).lower() == "true"
     elif isinstance(old, float) and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
     elif isinstance(old, str) and old == "" and value is None:

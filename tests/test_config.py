@@ -21,6 +21,9 @@ def test_overrides_parse_and_keep_types():
     assert c.optimizer.weight_decay == 1.0 and isinstance(c.optimizer.weight_decay, float)
     assert c.optimizer.name == "sgd"
     assert dict(c.sweep) == {"optimizer.learning_rate": [0.001, 0.01]}
+    for text, value in (("false", False), ("True", True), ("FALSE", False), ("true", True)):
+        apply_override(c, "shuffle", text)  # a boolean key takes Python's spelling and the lowercase one
+        assert c.shuffle is value
 
 
 @pytest.mark.parametrize("key,value,match", [
@@ -31,6 +34,8 @@ def test_overrides_parse_and_keep_types():
     ("replicas", "abc", "takes a int"),
     ("optimizer.learning_rate", "fast", "takes a float"),
     ("sweep", "[1, 2]", "takes a dict"),
+    ("shuffle", "1", "takes True or False, got '1'"),
+    ("shuffle", "yes", "takes True or False"),
 ])
 def test_bad_overrides(key, value, match):
     with pytest.raises(UserError, match=match):
