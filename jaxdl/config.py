@@ -205,11 +205,24 @@ def to_json(config: ml_collections.ConfigDict) -> str:
     return json.dumps(json.loads(config.to_json()), indent=2, sort_keys=True) + "\n"
 
 
+def _with_defaults(values: dict, defaults: dict) -> dict:
+    """`values` plus, recursively, the keys of `defaults` it lacks."""
+    out = dict(values)
+    for key, default in defaults.items():
+        if key not in out:
+            out[key] = default
+        elif isinstance(default, dict) and isinstance(out[key], dict):
+            out[key] = _with_defaults(out[key], default)
+    return out
+
+
 def config_from_json(text: str) -> ml_collections.ConfigDict:
     """The locked config a run directory's config.json (from `to_json`) describes.
 
     JSON has no tuples: lists become tuples again (model sizes such as hidden_sizes are tuples in configs),
-    except the sweep's value lists.
+    except the sweep's value lists. A key the file lacks (a run written before the key existed) gets its
+    `base_config` default, which keeps the behaviour of that time; model and dataset keys (their own, resolved
+    per model and dataset) are left as read.
     """
 
     def tuples(x):
@@ -220,6 +233,9 @@ def config_from_json(text: str) -> ml_collections.ConfigDict:
     try:
         values = json.loads(text)
         sweep = values.pop("sweep", {})
+        defaults = json.loads(base_config().to_json())
+        del defaults["model"], defaults["sweep"], defaults["dataset"]  # per model, per dataset
+        values = _with_defaults(values, defaults)
         config = ml_collections.ConfigDict(tuples(values))
         config.sweep = sweep_dict(sweep)
     except (ValueError, TypeError, AttributeError) as e:

@@ -1,6 +1,8 @@
+import json
+
 import pytest
 
-from jaxdl.config import apply_override, base_config, load_config, to_json
+from jaxdl.config import apply_override, base_config, config_from_json, load_config, to_json
 from jaxdl.errors import UserError
 
 
@@ -95,3 +97,15 @@ def test_a_dotted_override_may_add_a_datasets_own_key():
     assert c.dataset.path == "mine.npz" and c.dataset.augment.crop == 2
     with pytest.raises(UserError, match="unknown config key: optimizer.learnig_rate"):  # other groups stay closed
         apply_override(c, "optimizer.learnig_rate", "0.1")
+
+
+def test_a_run_recorded_before_a_key_existed_reads_with_that_keys_default():
+    c = base_config()
+    c.task.name, c.task.r1_weight, c.model = "gan", 2.0, {"name": "dcgan", "latent_dim": 8}
+    recorded = json.loads(to_json(c))
+    del recorded["task"]["spectral_norm"], recorded["optimizer"]["b1"], recorded["mesh"]
+    read = config_from_json(json.dumps(recorded))
+    assert read.task.spectral_norm is False and read.task.r1_weight == 2.0 and read.task.name == "gan"
+    assert read.optimizer.b1 == base_config().optimizer.b1 and dict(read.mesh) == {}
+    assert dict(read.model) == {"name": "dcgan", "latent_dim": 8}  # no defaults of another model
+    assert to_json(read) == to_json(config_from_json(to_json(c)))
