@@ -10,10 +10,11 @@ wall, 4841 CPU s. The CNN scorer (0.9947 test accuracy), 10,000 samples per seed
 confidence 0.858 ± 0.005 (0.859, 0.863, 0.852; goal >= 0.9: MISSED; real test 0.993); smallest class share 0.048
 ± 0.004 (0.052, 0.043, 0.050; goal >= 0.05 for every seed: MISSED for seed 1; real 0.089); classifier score 6.55
 ± 0.05 and Fréchet 56.2 ± 2.9, against 9.76 and 1.13 for the real test split. docs/samples/mnist_dcgan.png shows
-seed 0's samples. Why this recipe: confidence rose with steps and flattened near 0.86 (seed 0: 0.816,
-0.853, 0.859 at 1500, 3000, 4500 steps); wider nets (G 128, 64; D 64, 128) gave 0.865 at 3000 steps for about 3x
-the CPU, an EMA of the generator's weights nothing, cosine decay harm (0.840), a resize-conv generator 0.867 on
-seed 0 for 1.5x the CPU (experiments/RESULTS.md "MNIST DCGAN"). `mesh = {"data": -1}`
+seed 0's samples. Why this recipe: confidence rises with steps, slowly past 3000 (seed 0: 0.816, 0.853,
+0.859, 0.876 at 1500, 3000, 4500, 9000 steps; twice the steps gave 0.877 ± 0.001 over seeds 0-2 for twice the
+CPU, the largest gain found, still short of 0.9); on seed 0, wider nets gave +0.012 at 3000 steps for 3x the
+CPU, a resize-conv generator, label smoothing or a batch of 128 at most +0.008 at 4500, and spectral norm,
+cosine decay and an EMA of the generator nothing or harm (experiments/RESULTS.md "MNIST DCGAN"). `mesh = {"data": -1}`
 splits each replica's batch over the host devices (no padding replica on 2 cores).
 """
 
