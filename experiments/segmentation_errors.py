@@ -16,13 +16,14 @@ import jax
 import numpy as np
 from scipy import ndimage
 
+from jaxdl.tasks.segmentation import confusion_matrix, segmentation_metrics
 from jaxdl.train.evaluate_checkpoint import restore_run
 
 
 def mean_iou(truth: np.ndarray, pred: np.ndarray, classes: int) -> float:
-    """truth, pred int [N, H, W] -> the mean over classes of intersection / union."""
-    conf = np.bincount(truth.ravel() * classes + pred.ravel(), minlength=classes * classes).reshape(classes, classes)
-    return float(np.mean(np.diag(conf) / (conf.sum(0) + conf.sum(1) - np.diag(conf))))
+    """truth, pred int [N, H, W] -> the task's own mean IoU (jaxdl.tasks.segmentation)."""
+    confusion = confusion_matrix(truth, pred, np.ones(truth.shape, np.float32), classes)
+    return float(segmentation_metrics(confusion)["mean_iou"])
 
 
 def digits_named(truth: np.ndarray, pred: np.ndarray) -> tuple[int, int, int, int, int]:
