@@ -1,6 +1,8 @@
 """Score every checkpoint of a GAN run, with the live generator and (when the run kept one, task.g_ema) the
 exponential moving average of its weights, on the same latent draws: one run gives the sample quality over
-training and the EMA's effect on it (the average does not change the training trajectory).
+training and the EMA's effect on it (the average does not change the training trajectory). Each generator is
+also scored with BatchNorm in train mode over its n samples ("batch statistics"): the running averages that
+eval mode uses were gathered while the weights moved.
 
     .venv/bin/python experiments/gan_checkpoint_scores.py W [N [STEP ...]]
 
@@ -23,18 +25,19 @@ from jaxdl.train.checkpoint import Checkpoints
 from jaxdl.train.evaluate_checkpoint import restore_run
 
 
-class BatchStatsEMA:
-    """The EMA generator with BatchNorm in train mode: statistics of the sample batch itself, not the live
-    generator's running averages (which were gathered with other weights)."""
+class BatchStats:
+    """A generator with BatchNorm in train mode: statistics of the n-sample batch itself (with n = 10,000 the
+    current weights' population statistics), not the running averages gathered while the weights moved; of
+    the live weights, or of the EMA's."""
 
-    def __init__(self, task):
-        self.task = task
+    def __init__(self, task, ema: bool):
+        self.task, self.ema = task, ema
 
     def sample(self, params, model_state, key, n):
         t = self.task
         z = jax.random.normal(key, (n, t.latent_dim))
-        ema = model_state["generator_ema"]
-        fake, _ = t.generate(ema["params"], {"batch_stats": ema["batch_stats"]}, z, train=True)
+        g = model_state["generator_ema"] if self.ema else {"params": params["generator"], **model_state["generator"]}
+        fake, _ = t.generate(g["params"], {"batch_stats": g["batch_stats"]}, z, train=True)
         return (fake + 1.0) / 2.0
 
 
@@ -49,9 +52,9 @@ def main():
         n = int(sys.argv[2]) if len(sys.argv) > 2 and int(sys.argv[2]) else task.artifacts.num_samples
         live = copy.copy(task)
         live.g_ema = 0.0  # a new object: replica_samples' jit does not reuse the EMA program
-        generators = [("live", live)]
+        generators = [("live", live), ("live, batch statistics", BatchStats(live, ema=False))]
         if task.g_ema:
-            generators += [(f"EMA {task.g_ema}", task), (f"EMA {task.g_ema}, batch statistics", BatchStatsEMA(task))]
+            generators += [(f"EMA {task.g_ema}", task), (f"EMA {task.g_ema}, batch statistics", BatchStats(task, True))]
         for name, t in generators:
             for r, replica in enumerate(exp.replicas):  # one replica at a time: the samples' memory
                 one = jax.tree_util.tree_map(lambda a, r=r: a[r:r + 1], states)

@@ -1,13 +1,16 @@
 """Where a segmentation run's test mean IoU goes: finding the digits (foreground vs background) or naming them.
 
-    .venv/bin/python experiments/segmentation_errors.py W
+    .venv/bin/python experiments/segmentation_errors.py W [train]
+
+`train` scores the train split instead of the test split (its first 500 images, the test split's size): the gap
+between the two says whether naming fails from too little capacity or from too few examples.
 
 For each replica of the run in W (its newest good checkpoint), prints one markdown row: the mean IoU; the
 foreground IoU (any digit class against the background); the share of pixels that are foreground in both truth
 and prediction but get the wrong digit class; the mean IoU with those pixels' classes made right (what perfect
-naming would reach with this segmentation); and, over the true digits (connected ink components of at least 5
-pixels), how many are named right at every pixel, how many mostly wrong, how many mostly right but mixed, with
-the wrongly named pixels of the last two groups.
+naming would reach with this segmentation); and, over the true digits (connected ink components of one class of
+at least 5 pixels), how many are named right at every pixel, how many mostly wrong, how many mostly right but
+mixed, with the wrongly named pixels of the last two groups.
 """
 
 import sys
@@ -27,34 +30,36 @@ def mean_iou(truth: np.ndarray, pred: np.ndarray, classes: int) -> float:
 
 
 def digits_named(truth: np.ndarray, pred: np.ndarray) -> tuple[int, int, int, int, int]:
-    """Over the true ink components of >= 5 pixels: (all right, mostly wrong, its wrong pixels, mixed but mostly
-    right, its wrong pixels), counting only the pixels the prediction calls foreground."""
+    """Over the true ink components of one class of >= 5 pixels: (all right, mostly wrong, its wrong pixels, mixed
+    but mostly right, its wrong pixels), counting only the pixels the prediction calls foreground."""
     right = wrong = wrong_px = mixed = mixed_px = 0
     for t, p in zip(truth, pred, strict=True):
-        components, n = ndimage.label(t > 0)
-        for c in range(1, n + 1):
-            inside = components == c
-            named = p[inside][p[inside] > 0]
-            if inside.sum() < 5 or not len(named):
-                continue
-            true_class = np.bincount(t[inside]).argmax()
-            counts = np.bincount(named, minlength=true_class + 1)
-            errors = int(len(named) - counts[true_class])
-            if not errors:
-                right += 1
-            elif counts.argmax() != true_class:
-                wrong, wrong_px = wrong + 1, wrong_px + errors
-            else:
-                mixed, mixed_px = mixed + 1, mixed_px + errors
+        for true_class in np.unique(t[t > 0]):  # per class: touching digits of two classes stay apart
+            components, n = ndimage.label(t == true_class)
+            for c in range(1, n + 1):
+                inside = components == c
+                named = p[inside][p[inside] > 0]
+                if inside.sum() < 5 or not len(named):
+                    continue
+                counts = np.bincount(named, minlength=true_class + 1)
+                errors = int(len(named) - counts[true_class])
+                if not errors:
+                    right += 1
+                elif counts.argmax() != true_class:
+                    wrong, wrong_px = wrong + 1, wrong_px + errors
+                else:
+                    mixed, mixed_px = mixed + 1, mixed_px + errors
     return right, wrong, wrong_px, mixed, mixed_px
 
 
 def main():
     exp, _, states, step, _ = restore_run(sys.argv[1])
-    test, classes = exp.dataset.test, exp.task.num_classes
-    x, truth = np.asarray(test["inputs"]), np.asarray(test[exp.task.target]).astype(np.int64)
+    split = sys.argv[2] if len(sys.argv) > 2 else "test"
+    data, classes = (exp.dataset.train if split == "train" else exp.dataset.test), exp.task.num_classes
+    n = len(exp.dataset.test["inputs"])
+    x, truth = np.asarray(data["inputs"][:n]), np.asarray(data[exp.task.target][:n]).astype(np.int64)
     predict = jax.jit(exp.task.predict)
-    print(f"step {step}; test split, {len(x)} images\n")
+    print(f"step {step}; {split} split, {len(x)} images\n")
     print("| replica | mean IoU | foreground IoU | wrong class on foreground | mean IoU, classes made right | "
           "digits all right / mostly wrong (px) / mixed (px) |")
     print("|---|---|---|---|---|---|")

@@ -40,16 +40,18 @@ def im2col_conv(lhs, rhs, window_strides, padding, lhs_dilation=None, rhs_dilati
                 dimension_numbers=None, feature_group_count=1, precision=None, preferred_element_type=None):
     """Drop-in for `lax.conv_general_dilated` with channels-last lhs [B, *spatial, C] and kernel
     [*window, C, F] (flax's layout). An input-dilated (transposed) convolution with unit strides goes to
-    `_subpixel_conv`; kernel-dilated or grouped convolutions fall back to XLA's."""
+    `_subpixel_conv`; a kernel-dilated (atrous) one reads its taps `rhs_dilation` apart; grouped convolutions
+    and input dilation with strides fall back to XLA's."""
     nd = lhs.ndim - 2
     plain = lambda d: d is None or all(v == 1 for v in d)
     if (not plain(lhs_dilation) and plain(rhs_dilation) and plain(window_strides) and feature_group_count == 1):
         return _subpixel_conv(lhs, rhs, tuple(lhs_dilation), padding, precision, preferred_element_type)
-    if not (plain(lhs_dilation) and plain(rhs_dilation) and feature_group_count == 1):
+    if not (plain(lhs_dilation) and feature_group_count == 1):
         return lax.conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation, rhs_dilation,
                                         dimension_numbers, feature_group_count, precision=precision,
                                         preferred_element_type=preferred_element_type)
-    window = rhs.shape[:nd]
+    rate = tuple(rhs_dilation) if rhs_dilation is not None else (1,) * nd
+    window = [(k - 1) * r + 1 for k, r in zip(rhs.shape[:nd], rate, strict=True)]  # the dilated kernel's extent
     if isinstance(padding, str):
         padding = lax.padtype_to_pads(lhs.shape[1:-1], window, window_strides, padding)
     x = jnp.pad(lhs, [(0, 0), *padding, (0, 0)])
@@ -58,7 +60,8 @@ def im2col_conv(lhs, rhs, window_strides, padding, lhs_dilation=None, rhs_dilati
 
     def conv(x):  # padded [b, *in, C] -> [b, *out, F]
         taps = []
-        for offsets in itertools.product(*(range(k) for k in window)):  # row-major, as rhs.reshape above
+        for offsets in itertools.product(*(range(0, k * r, r) for k, r in zip(rhs.shape[:nd], rate, strict=True))):
+            # row-major, as rhs.reshape above
             limit = [o + (n - 1) * s + 1 for o, n, s in zip(offsets, out, window_strides, strict=True)]
             taps.append(lax.slice(x, (0, *offsets, 0), (x.shape[0], *limit, x.shape[-1]), (1, *window_strides, 1)))
         patches = jnp.stack(taps, axis=-2)  # [b, *out, taps, C]
@@ -71,7 +74,7 @@ def im2col_conv(lhs, rhs, window_strides, padding, lhs_dilation=None, rhs_dilati
     if per_example > MAX_PATCH_ELEMENTS:  # not even one example fits: XLA's own convolution, channels-last
         spatial = tuple(range(1, nd + 1))
         dn = lax.ConvDimensionNumbers((0, nd + 1, *spatial), (nd + 1, nd, *range(nd)), (0, nd + 1, *spatial))
-        return lax.conv_general_dilated(lhs, rhs, window_strides, padding, dimension_numbers=dn,
+        return lax.conv_general_dilated(lhs, rhs, window_strides, padding, rhs_dilation=rate, dimension_numbers=dn,
                                         precision=precision, preferred_element_type=preferred_element_type)
     b, size = x.shape[0], MAX_PATCH_ELEMENTS // per_example
     chunks = -(-b // size)

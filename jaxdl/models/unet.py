@@ -11,16 +11,18 @@ from jaxdl.models.initializers import lecun_normal
 
 
 class ConvBNReLU(nn.Module):
-    """3x3 SAME conv (no bias: BatchNorm follows), BatchNorm, ReLU: [B, H, W, C] -> [B, H, W, features]."""
+    """3x3 SAME conv (no bias: BatchNorm follows), BatchNorm, ReLU: [B, H, W, C] -> [B, H, W, features].
+    `dilation` > 1 spaces the kernel's taps that far apart (atrous: a (2 * dilation + 1)-wide field)."""
 
     features: int
     dtype: Any = jnp.float32
     backend: str = "cpu"  # XLA backend the program is built for; build_model sets jax.default_backend()
+    dilation: int = 1
 
     @nn.compact
     def __call__(self, x, *, train: bool):
         x = conv_for(self.backend)(self.features, (3, 3), padding="SAME", use_bias=False, dtype=self.dtype,
-                                   kernel_init=lecun_normal)(x)
+                                   kernel_dilation=self.dilation, kernel_init=lecun_normal)(x)
         x = nn.BatchNorm(use_running_average=not train, momentum=0.9, dtype=self.dtype)(x)
         return nn.relu(x)
 
@@ -34,6 +36,11 @@ class UNet(nn.Module):
     `patch` > 1 first folds each patch x patch block of pixels into channels (space-to-depth, lossless), so
     every level runs at 1/patch of the resolution, and the 1x1 head predicts the patch * patch pixels' logits
     of each block (depth-to-space): on CPU the full-resolution levels cost most of the step.
+    `dropout` > 0 zeroes each of the bottleneck's feature maps with that probability in training (spatial
+    dropout, as the paper's dropout at the end of the contracting path; rescaled by 1 / (1 - rate)).
+    `context` > 0 adds that many residual atrous ConvBNReLU blocks at the bottleneck, dilations 2, 4, ...
+    (x + block(x)): each bottleneck position then sees a whole digit-sized neighbourhood, so that the decoder
+    names all of an object's pixels from the same evidence (DeepLab's atrous context, in its smallest form).
     Inputs are zero-padded at the bottom/right to a multiple of patch * 2**depth and the logits cropped back,
     so the output always has the input's spatial shape. The paper's U-Net is depth=4, width=64, convs=2
     (with unpadded convs); the default here is a small one for 48x48 digit scenes.
@@ -44,14 +51,18 @@ class UNet(nn.Module):
     width: int = 16
     convs: int = 2
     patch: int = 1  # space-to-depth factor of the input (1: none)
+    context: int = 0  # residual atrous blocks at the bottleneck (0: none)
+    dropout: float = 0.0  # rate of spatial dropout (whole feature maps) on the bottleneck's output, in training
     dtype: Any = jnp.float32  # compute dtype; params stay float32
     backend: str = "cpu"  # XLA backend the program is built for; build_model sets jax.default_backend()
 
     def __post_init__(self):
-        for field in ("depth", "width", "convs", "patch"):
-            value = getattr(self, field)
-            if isinstance(value, bool) or not isinstance(value, int) or value < (0 if field == "depth" else 1):
-                raise ValueError(f"unet {field} must be an integer >= {0 if field == 'depth' else 1}, got {value!r}")
+        for field in ("depth", "width", "convs", "patch", "context"):
+            value, least = getattr(self, field), 0 if field in ("depth", "context") else 1
+            if isinstance(value, bool) or not isinstance(value, int) or value < least:
+                raise ValueError(f"unet {field} must be an integer >= {least}, got {value!r}")
+        if isinstance(self.dropout, bool) or not isinstance(self.dropout, (int, float)) or not 0 <= self.dropout < 1:
+            raise ValueError(f"unet dropout must be a rate in [0, 1), got {self.dropout!r}")
         super().__post_init__()
 
     @nn.compact
@@ -76,6 +87,10 @@ class UNet(nn.Module):
             skips.append(x)
             x = nn.max_pool(x, (2, 2), strides=(2, 2))
         x = block(x, self.width * 2**self.depth)  # bottleneck
+        for i in range(self.context):
+            x = x + ConvBNReLU(self.width * 2**self.depth, self.dtype, self.backend, dilation=2 ** (i + 1))(
+                x, train=train)
+        x = nn.Dropout(self.dropout, broadcast_dims=(1, 2), deterministic=not train)(x)
         for level in reversed(range(self.depth)):
             features = self.width * 2**level
             x = ConvTranspose(features, (2, 2), strides=(2, 2), dtype=self.dtype, kernel_init=lecun_normal,

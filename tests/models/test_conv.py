@@ -11,18 +11,21 @@ from jax import lax
 from jaxdl.models import build_model
 from jaxdl.models.conv import ConvTranspose, im2col_conv
 
-CASES = [  # lhs shape, kernel shape, strides, padding
-    ((4, 40, 1), (5, 1, 25), (2,), [(1, 1)]),
-    ((4, 19, 25), (3, 25, 25), (2,), [(1, 1)]),
-    ((2, 8, 8, 3), (3, 3, 3, 16), (1, 1), "SAME"),
-    ((2, 9, 7, 3), (3, 3, 3, 8), (2, 2), "SAME"),
-    ((2, 9, 7, 3), (7, 7, 3, 8), (2, 2), [(3, 3), (3, 3)]),
-    ((2, 6, 6, 2), (1, 1, 2, 4), (2, 2), "VALID"),
+CASES = [  # lhs shape, kernel shape, strides, padding, kernel dilation
+    ((4, 40, 1), (5, 1, 25), (2,), [(1, 1)], None),
+    ((4, 19, 25), (3, 25, 25), (2,), [(1, 1)], None),
+    ((2, 8, 8, 3), (3, 3, 3, 16), (1, 1), "SAME", None),
+    ((2, 9, 7, 3), (3, 3, 3, 8), (2, 2), "SAME", None),
+    ((2, 9, 7, 3), (7, 7, 3, 8), (2, 2), [(3, 3), (3, 3)], None),
+    ((2, 6, 6, 2), (1, 1, 2, 4), (2, 2), "VALID", None),
+    ((2, 6, 6, 4), (3, 3, 4, 5), (1, 1), "SAME", (2, 2)),  # the U-Net's atrous context block
+    ((2, 9, 7, 3), (3, 2, 3, 4), (2, 1), [(2, 1), (0, 3)], (3, 2)),
+    ((3, 17, 2), (3, 2, 3), (1,), "VALID", (4,)),
 ]
 
 
-@pytest.mark.parametrize("lhs_shape,rhs_shape,strides,padding", CASES)
-def test_im2col_matches_xla(lhs_shape, rhs_shape, strides, padding):
+@pytest.mark.parametrize("lhs_shape,rhs_shape,strides,padding,dilation", CASES)
+def test_im2col_matches_xla(lhs_shape, rhs_shape, strides, padding, dilation):
     k1, k2 = jax.random.split(jax.random.PRNGKey(0))
     x, w = jax.random.normal(k1, lhs_shape), jax.random.normal(k2, rhs_shape)
     nd = len(lhs_shape) - 2
@@ -30,11 +33,12 @@ def test_im2col_matches_xla(lhs_shape, rhs_shape, strides, padding):
                                     else ("NHWC", "HWIO", "NHWC"))
 
     def ref(x, w):
-        return lax.conv_general_dilated(x, w, strides, padding, dimension_numbers=dn,
+        return lax.conv_general_dilated(x, w, strides, padding, rhs_dilation=dilation, dimension_numbers=dn,
                                         precision=lax.Precision.HIGHEST)
 
     def ours(x, w):
-        return im2col_conv(x, w, strides, padding, dimension_numbers=dn, precision=lax.Precision.HIGHEST)
+        return im2col_conv(x, w, strides, padding, rhs_dilation=dilation, dimension_numbers=dn,
+                           precision=lax.Precision.HIGHEST)
 
     np.testing.assert_allclose(ours(x, w), ref(x, w), rtol=1e-5, atol=1e-5)
     g_ref = jax.grad(lambda x, w: jnp.sum(jnp.sin(ref(x, w))), argnums=(0, 1))(x, w)
@@ -121,8 +125,12 @@ def test_batches_past_the_patch_bound_are_convolved_in_chunks_or_by_xla(monkeypa
     k1, k2 = jax.random.split(jax.random.PRNGKey(0))
     x, w = jax.random.normal(k1, (12, 6, 6, 3)), jax.random.normal(k2, (3, 3, 3, 4))
     dn = lax.conv_dimension_numbers(x.shape, w.shape, ("NHWC", "HWIO", "NHWC"))
-    ref = lax.conv_general_dilated(x, w, (1, 1), "SAME", dimension_numbers=dn, precision=lax.Precision.HIGHEST)
-    ours = jax.jit(lambda x, w: conv.im2col_conv(x, w, (1, 1), "SAME", precision=lax.Precision.HIGHEST))(x, w)
-    np.testing.assert_allclose(ours, ref, rtol=1e-5, atol=1e-5)
-    per_member = jax.vmap(lambda x: conv.im2col_conv(x, w, (1, 1), "SAME", precision=lax.Precision.HIGHEST))
-    np.testing.assert_allclose(per_member(x.reshape(2, 6, 6, 6, 3)).reshape(ref.shape), ref, rtol=1e-5, atol=1e-5)
+    for rate in (None, (2, 2)):  # plain and atrous: the same number of patch elements
+        ref = lax.conv_general_dilated(x, w, (1, 1), "SAME", rhs_dilation=rate, dimension_numbers=dn,
+                                       precision=lax.Precision.HIGHEST)
+        conv_ = lambda x, w, rate=rate: conv.im2col_conv(x, w, (1, 1), "SAME", rhs_dilation=rate,  # noqa: E731
+                                                         precision=lax.Precision.HIGHEST)
+        np.testing.assert_allclose(jax.jit(conv_)(x, w), ref, rtol=1e-5, atol=1e-5)
+        per_member = jax.vmap(lambda x, conv_=conv_: conv_(x, w))
+        np.testing.assert_allclose(per_member(x.reshape(2, 6, 6, 6, 3)).reshape(ref.shape), ref, rtol=1e-5,
+                                   atol=1e-5)
