@@ -6,12 +6,13 @@ steps of batch 4 (8 epochs), 3 seeds in one program.
 
 Measured (2026-12-08, idle 2-core AMD EPYC): test mean IoU **0.861 ± 0.003** (0.865, 0.858, 0.860) over seeds
 0-2 in **258 s wall** with an empty compilation cache (242 s warm; Adam without decay, back to back: 246 s);
-seeds 3-5 (`--config.seed=3`) 0.867 ± 0.003. Why: the misnamed pixels are a generalization gap (1.5% of the
-foreground on train scenes, 5% on test scenes of unseen writers), and decoupled weight decay closes part of it:
-Adam without it gave 0.853 / 0.845 on the two seed sets, decay 0.05 0.858 / 0.859, 0.2 0.854 (seeds 0-2).
-Batch 4 beats batch 16 by ~0.015 at the same 8 epochs for less CPU; Dice weighs each digit class alike
-against the background (~88% of pixels); `mesh = {"data": -1}` splits each batch over the cores, so 3
-replicas cost 3, not 4 (experiments/RESULTS.md "Dense vision on digit_scenes").
+seeds 3-5 (`--config.seed=3`) 0.867 ± 0.003, seeds 6-8 0.851 ± 0.007 (nine seeds 0.860 ± 0.008).
+Why: the misnamed pixels are a generalization gap (1.5% of the foreground on train scenes, 5% on test scenes
+of unseen writers), and decoupled weight decay closes part of it: Adam without it gave 0.853 / 0.845 on seeds
+0-2 / 3-5, decay 0.05 0.858 / 0.859, 0.2 0.854 (seeds 0-2). Batch 4 beats batch 16 by ~0.015 at the same 8
+epochs for less CPU; Dice weighs each digit class alike against the background (~88% of pixels);
+`mesh = {"data": -1}` splits each batch over the cores, so 3 replicas cost 3, not 4 (experiments/RESULTS.md
+"Dense vision on digit_scenes").
 """
 
 from jaxdl.config import base_config
