@@ -39,8 +39,8 @@ class UNet(nn.Module):
     `dropout` > 0 zeroes each of the bottleneck's feature maps with that probability in training (spatial
     dropout, as the paper's dropout at the end of the contracting path; rescaled by 1 / (1 - rate)).
     `context` > 0 adds that many residual atrous ConvBNReLU blocks at the bottleneck, dilations 2, 4, ...
-    (x + block(x)): each bottleneck position then sees a whole digit-sized neighbourhood, so that the decoder
-    names all of an object's pixels from the same evidence (DeepLab's atrous context, in its smallest form).
+    (x + block(x)), widening its field without another level (DeepLab's atrous context, in its smallest form).
+    On digit scenes neither option gained (experiments/RESULTS.md); both default to off.
     Inputs are zero-padded at the bottom/right to a multiple of patch * 2**depth and the logits cropped back,
     so the output always has the input's spatial shape. The paper's U-Net is depth=4, width=64, convs=2
     (with unpadded convs); the default here is a small one for 48x48 digit scenes.
