@@ -55,6 +55,8 @@ def digits_named(truth: np.ndarray, pred: np.ndarray) -> tuple[int, int, int, in
 def main():
     exp, _, states, step, _ = restore_run(sys.argv[1])
     split = sys.argv[2] if len(sys.argv) > 2 else "test"
+    if split not in ("train", "test"):
+        sys.exit(f"segmentation_errors: the split is train or test, got {split!r}")
     data, classes = (exp.dataset.train if split == "train" else exp.dataset.test), exp.task.num_classes
     n = len(exp.dataset.test["inputs"])
     x, truth = np.asarray(data["inputs"][:n]), np.asarray(data[exp.task.target][:n]).astype(np.int64)
