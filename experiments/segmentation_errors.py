@@ -56,7 +56,8 @@ def main():
     exp, _, states, step, _ = restore_run(sys.argv[1])
     split = sys.argv[2] if len(sys.argv) > 2 else "test"
     if split not in ("train", "test"):
-        sys.exit(f"segmentation_errors: the split is train or test, got {split!r}")
+        print(f"segmentation_errors: the split is train or test, got {split!r}", file=sys.stderr)
+        sys.exit(2)
     data, classes = (exp.dataset.train if split == "train" else exp.dataset.test), exp.task.num_classes
     n = len(exp.dataset.test["inputs"])
     x, truth = np.asarray(data["inputs"][:n]), np.asarray(data[exp.task.target][:n]).astype(np.int64)
